@@ -1,0 +1,114 @@
+using Earnest.Storage;
+
+namespace Earnest.Ledger;
+
+/// <summary>An account's balance in one asset.</summary>
+public sealed record BalanceView(string Asset, long Amount);
+
+/// <summary>An account and its balances.</summary>
+public sealed record AccountView(string Address, IReadOnlyList<BalanceView> Balances);
+
+/// <summary>A transfer as clients see it, with its receipt.</summary>
+public sealed record TransferView(string Id, string Debit, string Credit, string Asset, long Amount,
+    DateTimeOffset Timestamp, string Kind, string? Ref, Receipt Receipt)
+{
+    /// <summary>The view of a posted transfer.</summary>
+    public static TransferView Of(SignedTransfer s) => new(s.Transfer.Id, s.Transfer.Debit, s.Transfer.Credit,
+        s.Transfer.Asset, s.Transfer.Amount, s.Transfer.Timestamp, s.Transfer.Kind, s.Transfer.Ref, s.Receipt);
+}
+
+/// <summary>A payment made to the caller.</summary>
+public sealed record PaymentView(string TransferId, long Amount, string Asset, Receipt Receipt)
+{
+    /// <summary>The view of a posted transfer.</summary>
+    public static PaymentView Of(SignedTransfer s) =>
+        new(s.Transfer.Id, s.Transfer.Amount, s.Transfer.Asset, s.Receipt);
+}
+
+/// <summary>Accounts, balances, history and the dev-network faucet.</summary>
+public sealed class Funds(SqliteDatabase database, NetworkKey key, EarnestOptions options, EventHub events)
+{
+    /// <summary>Transfers returned by one page of history at most.</summary>
+    public const int MaxPage = 500;
+
+    /// <summary>The registered assets.</summary>
+    public IReadOnlyList<Asset> Assets() => database.Read(Postings.Assets);
+
+    /// <summary>The default asset.</summary>
+    public Asset DefaultAsset() => Assets().Single(a => a.Symbol == options.DefaultAsset);
+
+    /// <summary>An account and its balance in every asset.</summary>
+    public AccountView Account(string address) =>
+        new(address, database.Read(c => Postings.Balances(c, address))
+            .Select(b => new BalanceView(b.Asset, b.Amount)).ToList());
+
+    /// <summary>One balance.</summary>
+    public long Balance(string account, string asset) =>
+        database.Read(c => Postings.Balances(c, account)).FirstOrDefault(b => b.Asset == asset).Amount;
+
+    /// <summary>An account's transfers, newest first, older than <paramref name="after"/> when given.</summary>
+    public Outcome<IReadOnlyList<TransferView>> History(string address, string? after, int? limit)
+    {
+        var validation = new Validation()
+            .Require(limit is null or (>= 1 and <= MaxPage), "limit", $"A page holds 1 to {MaxPage} transfers.")
+            .Require(after is null || Postings.IsValidId(after), "after", "after is the id of a transfer.");
+        if (!validation.IsValid)
+        {
+            return Problem.Invalid(validation);
+        }
+        var rows = database.Read(c => Postings.History(c, address, after, limit ?? 100, key.Signer));
+        return rows.Select(TransferView.Of).ToList();
+    }
+
+    /// <summary>One transfer with its receipt, when the caller is a party to it.</summary>
+    public Outcome<TransferView> Find(string caller, string transferId)
+    {
+        var found = Postings.IsValidId(transferId) ? database.Read(c => Postings.Find(c, transferId, key.Signer)) : null;
+        if (found is null || (found.Transfer.Debit != caller && found.Transfer.Credit != caller))
+        {
+            return Problem.Of(Failure.NotFound, "No such transfer of yours.");
+        }
+        return TransferView.Of(found);
+    }
+
+    /// <summary>
+    /// Mints the default asset to the caller on a dev network. <paramref name="id"/> makes a retry safe; without it
+    /// every call is a new transfer.
+    /// </summary>
+    public async Task<Outcome<PaymentView>> FaucetAsync(string address, long amount, string? id,
+        CancellationToken ct = default)
+    {
+        if (!options.DevNetwork)
+        {
+            return Problem.Of(Failure.Forbidden, "The faucet exists only on a dev network.");
+        }
+        var asset = DefaultAsset();
+        var cap = checked(options.FaucetMaxWholeUnits * asset.OneUnit);
+        var validation = new Validation()
+            .Require(amount > 0, "amount", "The amount is a positive number of base units.")
+            .Require(amount <= cap, "amount", $"The faucet gives at most {cap} base units ({options.FaucetMaxWholeUnits} {asset.Symbol}) per call.")
+            .Require(id is null || Postings.IsValidId(id), "id", "A transfer id is 1 to 128 characters of A-Z a-z 0-9 : _ . -");
+        if (!validation.IsValid)
+        {
+            return Problem.Invalid(validation);
+        }
+        var transferId = id ?? "faucet:" + Guid.CreateVersion7().ToString("N");
+        var request = new TransferRequest(transferId, SystemAccounts.Issuance(asset.Symbol), address, asset.Symbol,
+            amount, TransferKinds.Mint, null);
+        var (result, posted) = await database.WriteAsync(tx =>
+        {
+            var r = Postings.Post(tx, key, request, out var p);
+            return (r, p);
+        }, ct).ConfigureAwait(false);
+        switch (result)
+        {
+            case TransferResult.Ok:
+                events.Publish(address, new MarketEvent("payment", TransferView.Of(posted!)));
+                return PaymentView.Of(posted!);
+            case TransferResult.Exists:
+                return PaymentView.Of(posted!);
+            default:
+                return Problem.Of(Failure.Conflict, $"The transfer was not made: {result}.");
+        }
+    }
+}

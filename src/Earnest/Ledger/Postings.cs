@@ -1,0 +1,171 @@
+using System.Data.Common;
+using Dapper;
+using Earnest.Storage;
+
+namespace Earnest.Ledger;
+
+/// <summary>A posted transfer with its receipt.</summary>
+public sealed record SignedTransfer(Transfer Transfer, Receipt Receipt);
+
+/// <summary>
+/// The ledger's writes and reads, always inside the caller's transaction: posting a transfer, balances, history.
+/// Rules (TigerBeetle's): transfers are never updated or deleted; the client chooses the id, so a retry answers
+/// <see cref="TransferResult.Exists"/>; no balance but an issuance account's goes negative; per asset the balances
+/// always sum to zero (the issuance account holds minus the supply).
+/// </summary>
+public static class Postings
+{
+    /// <summary>The longest transfer id.</summary>
+    public const int MaxIdLength = 128;
+
+    /// <summary>True when a transfer id is 1–128 characters of [A-Za-z0-9:_.-].</summary>
+    public static bool IsValidId(string? id) =>
+        !string.IsNullOrEmpty(id) && id.Length <= MaxIdLength &&
+        id.All(c => char.IsAsciiLetterOrDigit(c) || c is ':' or '_' or '.' or '-');
+
+    /// <summary>
+    /// Posts a transfer, or answers why not. On anything but <see cref="TransferResult.Ok"/> nothing was written;
+    /// on <see cref="TransferResult.Exists"/> <paramref name="posted"/> is the original.
+    /// </summary>
+    public static TransferResult Post(StoreTx tx, NetworkKey key, TransferRequest request, out SignedTransfer? posted)
+    {
+        posted = null;
+        if (!IsValidId(request.Id))
+        {
+            return TransferResult.IdInvalid;
+        }
+        if (request.Amount <= 0)
+        {
+            return TransferResult.AmountMustBePositive;
+        }
+        if (string.Equals(request.Debit, request.Credit, StringComparison.Ordinal))
+        {
+            return TransferResult.AccountsMustDiffer;
+        }
+        if (tx.Scalar<long>("SELECT COUNT(*) FROM assets WHERE symbol = @Asset", new { request.Asset }) == 0)
+        {
+            return TransferResult.AssetNotFound;
+        }
+        var existing = Find(tx.Connection, request.Id, key.Signer, tx.Transaction);
+        if (existing is not null)
+        {
+            var t = existing.Transfer;
+            var same = t.Debit == request.Debit && t.Credit == request.Credit && t.Asset == request.Asset &&
+                       t.Amount == request.Amount && t.Kind == request.Kind && t.Ref == request.Ref;
+            posted = same ? existing : null;
+            return same ? TransferResult.Exists : TransferResult.ExistsWithDifferentFields;
+        }
+        var debitBefore = Balance(tx, request.Debit, request.Asset);
+        if (!SystemAccounts.IsIssuance(request.Debit) && debitBefore < request.Amount)
+        {
+            return TransferResult.InsufficientFunds;
+        }
+        var creditBefore = Balance(tx, request.Credit, request.Asset);
+        var debitAfter = checked(debitBefore - request.Amount);
+        var creditAfter = checked(creditBefore + request.Amount);
+        SetBalance(tx, request.Debit, request.Asset, debitAfter);
+        SetBalance(tx, request.Credit, request.Asset, creditAfter);
+        Invariant.Check(Balance(tx, request.Debit, request.Asset) == debitAfter &&
+                        Balance(tx, request.Credit, request.Asset) == creditAfter,
+            $"transfer {request.Id} did not move exactly {request.Amount}");
+        Invariant.Check(debitAfter >= 0 || SystemAccounts.IsIssuance(request.Debit),
+            $"transfer {request.Id} left {request.Debit} negative");
+
+        var transfer = new Transfer(request.Id, request.Debit, request.Credit, request.Asset, request.Amount,
+            tx.NextTimestamp(), request.Kind, request.Ref);
+        var payload = transfer.Payload();
+        var signature = key.SignBytes(payload);
+        tx.Execute("""
+            INSERT INTO transfers(id, debit, credit, asset, amount, timestamp, kind, ref, payload, signature)
+            VALUES (@Id, @Debit, @Credit, @Asset, @Amount, @TimestampMicros, @Kind, @Ref, @payload, @signature)
+            """, new
+        {
+            transfer.Id, transfer.Debit, transfer.Credit, transfer.Asset, transfer.Amount, transfer.TimestampMicros,
+            transfer.Kind, transfer.Ref, payload, signature,
+        });
+        posted = new SignedTransfer(transfer, new Receipt(Convert.ToBase64String(payload),
+            Identity.Base58Text.Encode(signature), key.Signer));
+        return TransferResult.Ok;
+    }
+
+    /// <summary>The balance of an account in an asset (zero when it never held any).</summary>
+    public static long Balance(StoreTx tx, string account, string asset) =>
+        tx.Scalar<long?>("SELECT amount FROM balances WHERE account = @account AND asset = @asset",
+            new { account, asset }) ?? 0;
+
+    private static void SetBalance(StoreTx tx, string account, string asset, long amount) =>
+        tx.Execute("""
+            INSERT INTO balances(account, asset, amount) VALUES (@account, @asset, @amount)
+            ON CONFLICT(account, asset) DO UPDATE SET amount = excluded.amount
+            """, new { account, asset, amount });
+
+    /// <summary>A transfer with its receipt, or null.</summary>
+    public static SignedTransfer? Find(DbConnection connection, string id, string signer,
+        DbTransaction? transaction = null)
+    {
+        var row = connection.QuerySingleOrDefault<TransferRow>(
+            "SELECT * FROM transfers WHERE id = @id", new { id }, transaction);
+        return row?.ToSigned(signer);
+    }
+
+    /// <summary>
+    /// An account's transfers, newest first, at most <paramref name="limit"/>, older than the transfer
+    /// <paramref name="after"/> when given (keyset paging).
+    /// </summary>
+    public static IReadOnlyList<SignedTransfer> History(DbConnection connection, string account, string? after,
+        int limit, string signer)
+    {
+        long? afterSeq = after is null
+            ? null
+            : connection.ExecuteScalar<long?>("SELECT seq FROM transfers WHERE id = @after", new { after });
+        if (after is not null && afterSeq is null)
+        {
+            return [];
+        }
+        var rows = connection.Query<TransferRow>("""
+            SELECT * FROM (
+                SELECT * FROM transfers WHERE debit = @account AND seq < @before
+                UNION ALL
+                SELECT * FROM transfers WHERE credit = @account AND seq < @before)
+            ORDER BY seq DESC LIMIT @limit
+            """, new { account, before = afterSeq ?? long.MaxValue, limit });
+        return rows.Select(r => r.ToSigned(signer)).ToList();
+    }
+
+    /// <summary>Every balance of an account, by asset, including assets it never held (at zero).</summary>
+    public static IReadOnlyList<(string Asset, long Amount)> Balances(DbConnection connection, string account) =>
+        connection.Query<(string, long)>("""
+            SELECT a.symbol, COALESCE(b.amount, 0) FROM assets a
+            LEFT JOIN balances b ON b.asset = a.symbol AND b.account = @account
+            ORDER BY a.symbol
+            """, new { account }).ToList();
+
+    /// <summary>The registered assets.</summary>
+    public static IReadOnlyList<Asset> Assets(DbConnection connection) =>
+        connection.Query<(string Symbol, long Decimals, string Issuer)>(
+                "SELECT symbol, decimals, issuer FROM assets ORDER BY symbol")
+            .Select(a => new Asset(a.Symbol, (int)a.Decimals, a.Issuer)).ToList();
+
+    /// <summary>Per asset, the sum of all balances; conservation says each is zero.</summary>
+    public static IReadOnlyDictionary<string, long> Sums(DbConnection connection) =>
+        connection.Query<(string Asset, long Sum)>("SELECT asset, SUM(amount) FROM balances GROUP BY asset")
+            .ToDictionary(r => r.Asset, r => r.Sum);
+
+    private sealed class TransferRow
+    {
+        public string Id { get; set; } = "";
+        public string Debit { get; set; } = "";
+        public string Credit { get; set; } = "";
+        public string Asset { get; set; } = "";
+        public long Amount { get; set; }
+        public long Timestamp { get; set; }
+        public string Kind { get; set; } = "";
+        public string? Ref { get; set; }
+        public byte[] Payload { get; set; } = [];
+        public byte[] Signature { get; set; } = [];
+
+        public SignedTransfer ToSigned(string signer) => new(
+            new Transfer(Id, Debit, Credit, Asset, Amount, Timestamp, Kind, Ref),
+            new Receipt(Convert.ToBase64String(Payload), Identity.Base58Text.Encode(Signature), signer));
+    }
+}

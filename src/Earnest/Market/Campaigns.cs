@@ -1,0 +1,333 @@
+using System.Data.Common;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Dapper;
+using Earnest.Identity;
+using Earnest.Ledger;
+using Earnest.Storage;
+using Earnest.Verification;
+
+namespace Earnest.Market;
+
+/// <summary>
+/// The requester's side of the market: create a campaign, add tasks, publish (fund escrow), watch, read results,
+/// close (refund). A requester sees only its own campaigns; another's answers "not found".
+/// </summary>
+public sealed class Campaigns(SqliteDatabase database, NetworkKey key, TimeProvider time, EarnestOptions options,
+    EventHub events)
+{
+    /// <summary>The only kind of campaign so far.</summary>
+    public const string Classification = "classification";
+
+    /// <summary>Limits on campaign fields.</summary>
+    public const int MaxTitle = 200, MaxInstructions = 20_000, MaxLabels = 50, MaxLabelLength = 100, MaxOverlap = 50,
+        MaxTaskId = 128, MaxTaskData = 64 * 1024;
+
+    /// <summary>Creates a draft campaign.</summary>
+    public async Task<Outcome<CampaignView>> CreateAsync(string requester, CreateCampaign body,
+        CancellationToken ct = default)
+    {
+        var assets = database.Read(Postings.Assets);
+        var asset = body.Asset ?? options.DefaultAsset;
+        var labels = body.Labels ?? [];
+        var validation = new Validation()
+            .Require(!string.IsNullOrWhiteSpace(body.Title) && body.Title.Length <= MaxTitle, "title",
+                $"A title is 1 to {MaxTitle} characters.")
+            .Require((body.Instructions ?? "").Length <= MaxInstructions, "instructions",
+                $"Instructions are at most {MaxInstructions} characters.")
+            .Require(body.Kind == Classification, "kind", "The kind is \"classification\".")
+            .Require(labels.Count is >= 2 and <= MaxLabels, "labels", $"A classification has 2 to {MaxLabels} labels.")
+            .Require(labels.All(l => !string.IsNullOrWhiteSpace(l) && l.Length <= MaxLabelLength), "labels",
+                $"Each label is 1 to {MaxLabelLength} characters.")
+            .Require(labels.Distinct(StringComparer.Ordinal).Count() == labels.Count, "labels", "Labels are distinct.")
+            .Require(body.Reward is > 0, "reward", "The reward is a positive number of base units.")
+            .Require(body.Budget is > 0, "budget", "The budget is a positive number of base units.")
+            .Require(body.Budget is null || body.Reward is null || body.Budget >= body.Reward, "budget",
+                "The budget pays for at least one submission (budget ≥ reward).")
+            .Require(body.Overlap is null or (>= 1 and <= MaxOverlap), "overlap",
+                $"Overlap is 1 to {MaxOverlap} answers per task.")
+            .Require(assets.Any(a => a.Symbol == asset), "asset", $"No asset {asset}.");
+        if (!validation.IsValid)
+        {
+            return Problem.Invalid(validation);
+        }
+        var overlap = body.Overlap ?? 3;
+        var row = new CampaignRow
+        {
+            Id = Ids.New("cmp", time), Requester = requester, Title = body.Title!.Trim(),
+            Instructions = body.Instructions ?? "", Kind = Classification,
+            Labels = JsonSerializer.Serialize(labels), Reward = body.Reward!.Value, Budget = body.Budget!.Value,
+            Overlap = overlap, Asset = asset,
+            Policy = JsonSerializer.Serialize(VerificationPolicy.ForOverlap(overlap)),
+            Status = CampaignStatus.Draft,
+        };
+        await database.WriteAsync(tx =>
+        {
+            row.CreatedAt = tx.NowMicros;
+            return tx.Execute("""
+                INSERT INTO campaigns(id, requester, title, instructions, kind, labels, reward, budget, overlap, asset,
+                    policy, status, created_at)
+                VALUES (@Id, @Requester, @Title, @Instructions, @Kind, @Labels, @Reward, @Budget, @Overlap, @Asset,
+                    @Policy, @Status, @CreatedAt)
+                """, row);
+        }, ct).ConfigureAwait(false);
+        return View(row.Id)!;
+    }
+
+    /// <summary>Adds tasks; a task whose id the campaign already has is left as it is (the call is idempotent).</summary>
+    public async Task<Outcome<AddedTasks>> AddTasksAsync(string requester, string campaignId,
+        IReadOnlyList<NewTask>? tasks, CancellationToken ct = default)
+    {
+        tasks ??= [];
+        var validation = new Validation()
+            .Require(tasks.Count is > 0, "tasks", "Send at least one task.")
+            .Require(tasks.Count <= options.MaxTasksPerRequest, "tasks",
+                $"Send at most {options.MaxTasksPerRequest} tasks per request.");
+        if (!validation.IsValid)
+        {
+            return Problem.Invalid(validation);
+        }
+        return await database.WriteAsync<Outcome<AddedTasks>>(tx =>
+        {
+            var campaign = CampaignRow.Load(tx, campaignId);
+            if (campaign is null || campaign.Requester != requester)
+            {
+                return Problem.Of(Failure.NotFound, "No such campaign of yours.");
+            }
+            if (campaign.Status == CampaignStatus.Closed)
+            {
+                return Problem.Of(Failure.Conflict, "The campaign is closed.");
+            }
+            var labels = campaign.LabelList;
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            for (var i = 0; i < tasks.Count; i++)
+            {
+                var t = tasks[i];
+                var at = $"tasks[{i}]";
+                validation
+                    .Require(!string.IsNullOrEmpty(t.Id) && t.Id.Length <= MaxTaskId, at + ".id",
+                        $"A task id is 1 to {MaxTaskId} characters.")
+                    .Require(t.Id is null || seen.Add(t.Id), at + ".id", "Task ids are unique within a request.")
+                    .Require(t.Data is { ValueKind: JsonValueKind.Object }, at + ".data", "data is a JSON object.")
+                    .Require(t.Data is null || t.Data.Value.GetRawText().Length <= MaxTaskData, at + ".data",
+                        $"data is at most {MaxTaskData} bytes.")
+                    .Require(t.Gold is null || labels.Contains(t.Gold), at + ".gold",
+                        "gold is one of the campaign's labels.");
+                if (!validation.IsValid)
+                {
+                    return Problem.Invalid(validation);
+                }
+            }
+            var added = 0;
+            var next = campaign.TaskCount;
+            foreach (var t in tasks)
+            {
+                var inserted = tx.Execute("""
+                    INSERT INTO tasks(campaign_id, seq, id, data, gold, required, status)
+                    VALUES (@campaignId, @seq, @Id, @data, @Gold, @required, 'open')
+                    ON CONFLICT(campaign_id, id) DO NOTHING
+                    """, new
+                {
+                    campaignId, seq = next, t.Id, data = t.Data!.Value.GetRawText(), t.Gold,
+                    required = campaign.Overlap,
+                });
+                next += inserted;
+                added += inserted;
+            }
+            tx.Execute("UPDATE campaigns SET task_count = @next WHERE id = @campaignId", new { next, campaignId });
+            return new AddedTasks(added, tasks.Count - added);
+        }, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Publishes a draft: moves the budget from the requester into escrow and opens the campaign.</summary>
+    public async Task<Outcome<Published>> PublishAsync(string requester, string campaignId,
+        CancellationToken ct = default)
+    {
+        var outcome = await database.WriteAsync<Outcome<Published>>(tx =>
+        {
+            var campaign = CampaignRow.Load(tx, campaignId);
+            if (campaign is null || campaign.Requester != requester)
+            {
+                return Problem.Of(Failure.NotFound, "No such campaign of yours.");
+            }
+            if (campaign.Status != CampaignStatus.Draft)
+            {
+                return Problem.Of(Failure.Conflict, $"Only a draft can be published; this campaign is {campaign.Status}.");
+            }
+            if (campaign.TaskCount == 0)
+            {
+                return Problem.Of(Failure.Conflict, "Add tasks before publishing.");
+            }
+            var request = new TransferRequest("fund:" + campaign.Id, requester, SystemAccounts.Escrow(campaign.Id),
+                campaign.Asset, campaign.Budget, TransferKinds.Fund, campaign.Id);
+            var result = Postings.Post(tx, key, request, out var posted);
+            if (result == TransferResult.InsufficientFunds)
+            {
+                var balance = Postings.Balance(tx, requester, campaign.Asset);
+                return Problem.Of(Failure.Conflict,
+                    $"The budget is {campaign.Budget} {campaign.Asset} base units but the balance is {balance}.");
+            }
+            Invariant.Check(result == TransferResult.Ok, $"funding {campaign.Id} failed: {result}");
+            tx.Execute("UPDATE campaigns SET status = 'open', published_at = @now WHERE id = @campaignId",
+                new { now = tx.NowMicros, campaignId });
+            return new Published(CampaignStatus.Open, campaign.Budget, TransferView.Of(posted!));
+        }, ct).ConfigureAwait(false);
+        if (outcome.IsOk)
+        {
+            events.Publish(requester, new MarketEvent("campaign", new { id = campaignId, status = CampaignStatus.Open }));
+        }
+        return outcome;
+    }
+
+    /// <summary>Closes a campaign: cancels open leases, settles pending submissions, refunds unspent escrow.</summary>
+    public async Task<Outcome<Closed>> CloseAsync(string requester, string campaignId, CancellationToken ct = default)
+    {
+        var pending = new List<PendingEvent>();
+        var outcome = await database.WriteAsync<Outcome<Closed>>(tx =>
+        {
+            var campaign = CampaignRow.Load(tx, campaignId);
+            if (campaign is null || campaign.Requester != requester)
+            {
+                return Problem.Of(Failure.NotFound, "No such campaign of yours.");
+            }
+            if (campaign.Status == CampaignStatus.Closed)
+            {
+                return Problem.Of(Failure.Conflict, "The campaign is already closed.");
+            }
+            TransferView? refund = null;
+            long refunded = 0;
+            if (campaign.Status == CampaignStatus.Open)
+            {
+                tx.Execute("UPDATE assignments SET status = 'cancelled' WHERE campaign_id = @campaignId AND status = 'active'",
+                    new { campaignId });
+                tx.Execute("UPDATE tasks SET active = 0 WHERE campaign_id = @campaignId", new { campaignId });
+                var open = tx.Query<TaskRow>("""
+                    SELECT * FROM tasks WHERE campaign_id = @campaignId AND seq IN
+                        (SELECT task_seq FROM submissions WHERE campaign_id = @campaignId AND status = 'pending')
+                    ORDER BY seq
+                    """, new { campaignId }).ToList();
+                foreach (var task in open)
+                {
+                    Settlement.DecideTask(tx, key, campaign, task, closing: true, pending);
+                }
+                var escrow = SystemAccounts.Escrow(campaign.Id);
+                refunded = Postings.Balance(tx, escrow, campaign.Asset);
+                if (refunded > 0)
+                {
+                    var result = Postings.Post(tx, key, new TransferRequest("refund:" + campaign.Id, escrow,
+                        requester, campaign.Asset, refunded, TransferKinds.Refund, campaign.Id), out var posted);
+                    Invariant.Check(result == TransferResult.Ok, $"refund of {campaign.Id} failed: {result}");
+                    refund = TransferView.Of(posted!);
+                    pending.Add(new PendingEvent(requester, new MarketEvent("payment", refund)));
+                }
+                Invariant.Check(Postings.Balance(tx, escrow, campaign.Asset) == 0, $"escrow of {campaign.Id} not empty");
+            }
+            tx.Execute("UPDATE campaigns SET status = 'closed', closed_at = @now WHERE id = @campaignId",
+                new { now = tx.NowMicros, campaignId });
+            return new Closed(CampaignStatus.Closed, refunded, refund);
+        }, ct).ConfigureAwait(false);
+        if (outcome.IsOk)
+        {
+            pending.Add(new PendingEvent(requester,
+                new MarketEvent("campaign", new { id = campaignId, status = CampaignStatus.Closed })));
+            Work.PublishAll(events, pending);
+        }
+        return outcome;
+    }
+
+    /// <summary>A campaign with its progress and money, for its requester.</summary>
+    public Outcome<CampaignView> Get(string requester, string campaignId)
+    {
+        var view = View(campaignId);
+        return view is null || database.Read(c => c.ExecuteScalar<string>(
+                   "SELECT requester FROM campaigns WHERE id = @campaignId", new { campaignId })) != requester
+            ? Problem.Of(Failure.NotFound, "No such campaign of yours.")
+            : view;
+    }
+
+    /// <summary>The requester's campaigns, newest first.</summary>
+    public IReadOnlyList<CampaignView> List(string requester) =>
+        database.Read(c => c.Query<string>(
+                "SELECT id FROM campaigns WHERE requester = @requester ORDER BY created_at DESC LIMIT 200",
+                new { requester }).ToList())
+            .Select(View).OfType<CampaignView>().ToList();
+
+    /// <summary>Open campaigns with work left, for contributors looking for work.</summary>
+    public IReadOnlyList<OpenCampaignView> ListOpen() =>
+        database.Read(c => c.Query<(string Id, string Title, string Kind, long Reward, string Asset, long Available)>("""
+            SELECT c.id, c.title, c.kind, c.reward, c.asset,
+                (SELECT COUNT(*) FROM tasks t WHERE t.campaign_id = c.id AND t.gold IS NULL AND t.status = 'open'
+                    AND t.answers + t.active < t.required)
+            FROM campaigns c WHERE c.status = 'open' ORDER BY c.published_at LIMIT 200
+            """).Select(r => new OpenCampaignView(r.Id, r.Title, r.Kind, r.Reward, r.Asset, (int)r.Available))
+            .ToList());
+
+    /// <summary>Each task's inferred answer and confidence (gold tasks answer with their gold).</summary>
+    public Outcome<CampaignResults> Results(string requester, string campaignId)
+    {
+        var owner = database.Read(c => c.ExecuteScalar<string?>(
+            "SELECT requester FROM campaigns WHERE id = @campaignId", new { campaignId }));
+        if (owner != requester)
+        {
+            return Problem.Of(Failure.NotFound, "No such campaign of yours.");
+        }
+        var rows = database.Read(c => c.Query<TaskRow>(
+            "SELECT * FROM tasks WHERE campaign_id = @campaignId ORDER BY seq", new { campaignId }).ToList());
+        return new CampaignResults(campaignId, rows.Select(t => t.Gold is not null
+            ? new TaskResult(t.Id, t.Gold, 1.0, (int)t.Answers, true, true)
+            : new TaskResult(t.Id, t.Answer, t.Confidence, (int)t.Answers, t.Status == TaskStatus.Decided, false))
+            .ToList());
+    }
+
+    /// <summary>Results as CSV (RFC 4180): taskId,answer,confidence,submissions,decided,gold.</summary>
+    public static string ToCsv(CampaignResults results)
+    {
+        var csv = new StringBuilder("taskId,answer,confidence,submissions,decided,gold\n");
+        foreach (var r in results.Results)
+        {
+            csv.Append(Csv(r.TaskId)).Append(',').Append(Csv(r.Answer ?? "")).Append(',')
+                .Append(r.Confidence?.ToString("0.####", CultureInfo.InvariantCulture) ?? "").Append(',')
+                .Append(r.Submissions).Append(',').Append(r.Decided ? "true" : "false").Append(',')
+                .Append(r.Gold ? "true" : "false").Append('\n');
+        }
+        return csv.ToString();
+    }
+
+    private static string Csv(string value) =>
+        value.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
+
+    private CampaignView? View(string campaignId) => database.Read(c => View(c, campaignId));
+
+    private static CampaignView? View(DbConnection c, string campaignId)
+    {
+        var row = c.QuerySingleOrDefault<CampaignRow>("SELECT * FROM campaigns WHERE id = @campaignId", new { campaignId });
+        if (row is null)
+        {
+            return null;
+        }
+        var counts = c.QuerySingle<(long Gold, long Done)>("""
+            SELECT COALESCE(SUM(gold IS NOT NULL), 0), COALESCE(SUM(status = 'decided'), 0)
+            FROM tasks WHERE campaign_id = @campaignId
+            """, new { campaignId });
+        var subs = c.QuerySingle<(long All, long Accepted, long Rejected, long Pending)>("""
+            SELECT COUNT(*), COALESCE(SUM(status = 'accepted'), 0), COALESCE(SUM(status = 'rejected'), 0),
+                COALESCE(SUM(status = 'pending'), 0)
+            FROM submissions WHERE campaign_id = @campaignId
+            """, new { campaignId });
+        var escrowAccount = SystemAccounts.Escrow(campaignId);
+        var money = c.QuerySingle<(long Spent, long Refunded)>("""
+            SELECT COALESCE(SUM(CASE WHEN kind = 'payout' THEN amount END), 0),
+                COALESCE(SUM(CASE WHEN kind = 'refund' THEN amount END), 0)
+            FROM transfers WHERE debit = @escrowAccount
+            """, new { escrowAccount });
+        var escrow = c.ExecuteScalar<long?>("SELECT amount FROM balances WHERE account = @escrowAccount AND asset = @Asset",
+            new { escrowAccount, row.Asset }) ?? 0;
+        return new CampaignView(row.Id, row.Status, row.Title, row.Instructions, row.Kind, row.LabelList, row.Reward,
+            row.Budget, (int)row.Overlap, row.Asset, (int)row.TaskCount, (int)counts.Gold, (int)counts.Done,
+            (int)subs.All, (int)subs.Accepted, (int)subs.Rejected, (int)subs.Pending, money.Spent, escrow,
+            money.Refunded, Time.FromMicros(row.CreatedAt),
+            row.PublishedAt is null ? null : Time.FromMicros(row.PublishedAt.Value),
+            row.ClosedAt is null ? null : Time.FromMicros(row.ClosedAt.Value));
+    }
+}

@@ -1,0 +1,84 @@
+using Earnest.Ledger;
+using Earnest.Storage;
+using Earnest.Verification;
+
+namespace Earnest.Market;
+
+/// <summary>An event to publish once the transaction that caused it has committed.</summary>
+internal sealed record PendingEvent(string Account, MarketEvent Event);
+
+/// <summary>
+/// Runs a task's verification inside the caller's transaction and carries out its decisions: each decision is stored
+/// with its inputs, and each accepted submission is paid from escrow in the same commit, under a transfer id derived
+/// from the submission id, so it can never be paid twice.
+/// </summary>
+internal static class Settlement
+{
+    public static string PayoutId(string submissionId) => "payout:" + submissionId;
+
+    /// <summary>Decides what can be decided for one task; returns the payments made, by submission id.</summary>
+    public static Dictionary<string, SignedTransfer> DecideTask(StoreTx tx, NetworkKey key, CampaignRow campaign,
+        TaskRow task, bool closing, List<PendingEvent> events)
+    {
+        var submissions = tx.Query<SubmissionRow>(
+            "SELECT * FROM submissions WHERE campaign_id = @CampaignId AND task_seq = @Seq ORDER BY seq",
+            new { task.CampaignId, task.Seq }).ToList();
+        var answers = submissions
+            .Select(s => new Answer(s.Id, s.Contributor, s.Answer, DecisionText.Parse(s.Status))).ToList();
+        var outcome = Verifier.Decide(campaign.VerificationPolicy, new TaskState((int)task.Required, task.Gold),
+            answers, campaign.LabelList.Count, closing);
+        var payments = new Dictionary<string, SignedTransfer>(StringComparer.Ordinal);
+        var byId = submissions.ToDictionary(s => s.Id, StringComparer.Ordinal);
+        foreach (var decision in outcome.Decisions)
+        {
+            var submission = byId[decision.SubmissionId];
+            Invariant.Check(submission.Status == "pending", $"submission {submission.Id} decided twice");
+            string? transferId = null;
+            if (decision.Status == DecisionStatus.Accepted)
+            {
+                var request = new TransferRequest(PayoutId(submission.Id), SystemAccounts.Escrow(campaign.Id),
+                    submission.Contributor, campaign.Asset, campaign.Reward, TransferKinds.Payout, submission.Id);
+                var result = Postings.Post(tx, key, request, out var posted);
+                // Leasing reserves the reward of every live lease and pending submission, so escrow always covers it.
+                Invariant.Check(result == TransferResult.Ok, $"payout of {submission.Id} failed: {result}");
+                payments[submission.Id] = posted!;
+                transferId = posted!.Transfer.Id;
+                events.Add(new PendingEvent(submission.Contributor,
+                    new MarketEvent("payment", TransferView.Of(posted))));
+            }
+            var status = DecisionText.Of(decision.Status);
+            tx.Execute("""
+                UPDATE submissions SET status = @status, reason = @Reason, decided_at = @now, transfer_id = @transferId
+                WHERE id = @SubmissionId AND status = 'pending'
+                """, new { status, decision.Reason, now = tx.NowMicros, transferId, decision.SubmissionId });
+            tx.Execute("""
+                INSERT INTO decisions(submission_id, status, reason, verifier, inputs, decided_at)
+                VALUES (@SubmissionId, @status, @Reason, @Verifier, @Inputs, @now)
+                """, new { decision.SubmissionId, status, decision.Reason, decision.Verifier, decision.Inputs,
+                now = tx.NowMicros });
+            events.Add(new PendingEvent(submission.Contributor, new MarketEvent("decision", new
+            {
+                submissionId = submission.Id, campaignId = campaign.Id, status, reason = decision.Reason,
+                transferId,
+            })));
+        }
+        if (outcome.Decisions.Count > 0 && task.Gold is null)
+        {
+            // A non-gold task is decided all at once; a tie settled in good faith has no single answer.
+            tx.Execute("""
+                UPDATE tasks SET status = 'decided', answer = @answer, confidence = @confidence
+                WHERE campaign_id = @CampaignId AND seq = @Seq
+                """, new
+            {
+                answer = outcome.Consensus?.Answer, confidence = outcome.Consensus?.Confidence, task.CampaignId,
+                task.Seq,
+            });
+        }
+        else if (outcome.Required != task.Required)
+        {
+            tx.Execute("UPDATE tasks SET required = @Required WHERE campaign_id = @CampaignId AND seq = @Seq",
+                new { outcome.Required, task.CampaignId, task.Seq });
+        }
+        return payments;
+    }
+}

@@ -1,0 +1,60 @@
+using System.Text.Json;
+using Earnest.Ledger;
+
+namespace Earnest.Market;
+
+/// <summary>Campaign states: draft (being built) → open (funded, handing out work) → closed (refunded).</summary>
+public static class CampaignStatus
+{
+    /// <summary>Being built; no funds moved.</summary>
+    public const string Draft = "draft";
+    /// <summary>Funded and handing out work.</summary>
+    public const string Open = "open";
+    /// <summary>Closed; unspent escrow returned.</summary>
+    public const string Closed = "closed";
+}
+
+/// <summary>The body of a create-campaign call.</summary>
+public sealed record CreateCampaign(string? Title, string? Instructions, string? Kind, IReadOnlyList<string>? Labels,
+    long? Reward, long? Budget, int? Overlap, string? Asset);
+
+/// <summary>One task in an add-tasks call: the requester's own id, the item, and optionally the hidden gold answer.</summary>
+public sealed record NewTask(string? Id, JsonElement? Data, string? Gold);
+
+/// <summary>A campaign as its requester sees it.</summary>
+public sealed record CampaignView(string Id, string Status, string Title, string Instructions, string Kind,
+    IReadOnlyList<string> Labels, long Reward, long Budget, int Overlap, string Asset, int Tasks, int GoldTasks,
+    int TasksDone, int Submissions, int Accepted, int Rejected, int Pending, long Spent, long Escrow, long Refunded,
+    DateTimeOffset CreatedAt, DateTimeOffset? PublishedAt, DateTimeOffset? ClosedAt);
+
+/// <summary>An open campaign as contributors see it when looking for work.</summary>
+public sealed record OpenCampaignView(string Id, string Title, string Kind, long Reward, string Asset,
+    int TasksAvailable);
+
+/// <summary>The answer to add-tasks.</summary>
+public sealed record AddedTasks(int Added, int Existing);
+
+/// <summary>The answer to publish.</summary>
+public sealed record Published(string Status, long Escrow, TransferView Transfer);
+
+/// <summary>The answer to close.</summary>
+public sealed record Closed(string Status, long Refunded, TransferView? Transfer);
+
+/// <summary>A task's result: the inferred answer and the confidence in it.</summary>
+public sealed record TaskResult(string TaskId, string? Answer, double? Confidence, int Submissions, bool Decided,
+    bool Gold);
+
+/// <summary>All results of a campaign.</summary>
+public sealed record CampaignResults(string CampaignId, IReadOnlyList<TaskResult> Results);
+
+/// <summary>A lease of one task to the caller. The task's own id and whether it is gold are not revealed.</summary>
+public sealed record AssignmentView(string Id, string CampaignId, string Kind, string Title, string Instructions,
+    IReadOnlyList<string> Labels, JsonElement Data, long Reward, string Asset, DateTimeOffset ExpiresAt);
+
+/// <summary>The answer to a submission: its decision and, when accepted, the payment.</summary>
+public sealed record SubmissionOutcome(string SubmissionId, string Status, string? Reason, DateTimeOffset SubmittedAt,
+    PaymentView? Payment);
+
+/// <summary>A contributor's submission in its history.</summary>
+public sealed record SubmissionView(string Id, string CampaignId, string Answer, string Status, string? Reason,
+    DateTimeOffset SubmittedAt, DateTimeOffset? DecidedAt, string? TransferId);

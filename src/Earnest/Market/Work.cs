@@ -1,0 +1,248 @@
+using System.Text.Json;
+using Dapper;
+using Earnest.Identity;
+using Earnest.Ledger;
+using Earnest.Storage;
+
+namespace Earnest.Market;
+
+/// <summary>
+/// The contributor's side of the market: lease a task, submit an answer, be verified and paid in the same commit.
+/// Leasing rules: never a task the contributor was leased before; never more live leases and undecided submissions
+/// than the escrow can pay for; gold tasks mixed in at the campaign's share of gold, indistinguishable from others.
+/// </summary>
+public sealed class Work(SqliteDatabase database, NetworkKey key, TimeProvider time, EarnestOptions options,
+    EventHub events)
+{
+    /// <summary>Open campaigns looked at for one request without a campaign id.</summary>
+    public const int MaxCampaignsScanned = 50;
+
+    /// <summary>Stale leases expired per lease request; bounds the work of one request.</summary>
+    public const int MaxExpiredPerRequest = 1_000;
+
+    /// <summary>Leases the next task the contributor may do, or returns null when there is none.</summary>
+    public async Task<Outcome<AssignmentView?>> LeaseAsync(string contributor, string? campaignId,
+        CancellationToken ct = default)
+    {
+        if (campaignId is not null && (campaignId.Length is 0 or > 64))
+        {
+            return Problem.Invalid(new Validation().Require(false, "campaignId", "No such campaign."));
+        }
+        return await database.WriteAsync<Outcome<AssignmentView?>>(tx =>
+        {
+            var live = tx.Scalar<long>("""
+                SELECT COUNT(*) FROM assignments WHERE contributor = @contributor AND status = 'active'
+                AND expires_at > @now
+                """, new { contributor, now = tx.NowMicros });
+            if (live >= options.MaxActiveAssignmentsPerContributor)
+            {
+                return Problem.Of(Failure.Limited,
+                    $"You hold {live} open assignments; submit or let them expire before taking more.");
+            }
+            IEnumerable<CampaignRow> candidates;
+            if (campaignId is not null)
+            {
+                var campaign = CampaignRow.Load(tx, campaignId);
+                if (campaign is null)
+                {
+                    return Problem.Of(Failure.NotFound, "No such campaign.");
+                }
+                candidates = campaign.Status == CampaignStatus.Open ? [campaign] : [];
+            }
+            else
+            {
+                candidates = tx.Query<CampaignRow>(
+                    "SELECT * FROM campaigns WHERE status = 'open' ORDER BY published_at LIMIT @MaxCampaignsScanned",
+                    new { MaxCampaignsScanned });
+            }
+            foreach (var campaign in candidates)
+            {
+                if (campaign.Requester == contributor)
+                {
+                    continue;
+                }
+                var assignment = TryLease(tx, campaign, contributor);
+                if (assignment is not null)
+                {
+                    return assignment;
+                }
+            }
+            return (AssignmentView?)null;
+        }, ct).ConfigureAwait(false);
+    }
+
+    private AssignmentView? TryLease(StoreTx tx, CampaignRow campaign, string contributor)
+    {
+        ExpireLeases(tx, campaign.Id);
+        if (!CanAffordAnother(tx, campaign))
+        {
+            return null;
+        }
+        var mine = tx.QuerySingle<(long All, long Gold)>("""
+            SELECT COUNT(*), COALESCE(SUM(t.gold IS NOT NULL), 0) FROM assignments a
+            JOIN tasks t ON t.campaign_id = a.campaign_id AND t.seq = a.task_seq
+            WHERE a.campaign_id = @Id AND a.contributor = @contributor
+            """, new { campaign.Id, contributor });
+        var goldTasks = tx.Scalar<long>("SELECT COUNT(*) FROM tasks WHERE campaign_id = @Id AND gold IS NOT NULL",
+            new { campaign.Id });
+        var task = Leasing.PreferGold(mine.Gold, mine.All, goldTasks, campaign.TaskCount)
+            ? NextTask(tx, campaign.Id, contributor, gold: true) ?? NextTask(tx, campaign.Id, contributor, gold: false)
+            : NextTask(tx, campaign.Id, contributor, gold: false);
+        if (task is null)
+        {
+            return null;
+        }
+        var id = Ids.New("asg", time);
+        var expiresAt = tx.NowMicros + (long)options.LeaseDuration.TotalMicroseconds;
+        tx.Execute("""
+            INSERT INTO assignments(id, campaign_id, task_seq, contributor, created_at, expires_at, status)
+            VALUES (@id, @CampaignId, @Seq, @contributor, @now, @expiresAt, 'active')
+            """, new { id, task.CampaignId, task.Seq, contributor, now = tx.NowMicros, expiresAt });
+        tx.Execute("UPDATE tasks SET active = active + 1 WHERE campaign_id = @CampaignId AND seq = @Seq",
+            new { task.CampaignId, task.Seq });
+        using var data = JsonDocument.Parse(task.Data);
+        return new AssignmentView(id, campaign.Id, campaign.Kind, campaign.Title, campaign.Instructions,
+            campaign.LabelList, data.RootElement.Clone(), campaign.Reward, campaign.Asset, Time.FromMicros(expiresAt));
+    }
+
+    private static TaskRow? NextTask(StoreTx tx, string campaignId, string contributor, bool gold) =>
+        tx.QuerySingleOrDefault<TaskRow>($"""
+            SELECT * FROM tasks t
+            WHERE t.campaign_id = @campaignId AND t.status = 'open' AND t.gold IS {(gold ? "NOT NULL" : "NULL")}
+              {(gold ? "" : "AND t.answers + t.active < t.required")}
+              AND NOT EXISTS (SELECT 1 FROM assignments a
+                  WHERE a.campaign_id = t.campaign_id AND a.task_seq = t.seq AND a.contributor = @contributor)
+            ORDER BY t.seq LIMIT 1
+            """, new { campaignId, contributor });
+
+    /// <summary>Expired leases return their tasks to the pool.</summary>
+    private static void ExpireLeases(StoreTx tx, string campaignId)
+    {
+        var stale = tx.Query<(string Id, long TaskSeq)>("""
+            SELECT id, task_seq FROM assignments
+            WHERE campaign_id = @campaignId AND status = 'active' AND expires_at <= @now LIMIT @MaxExpiredPerRequest
+            """, new { campaignId, now = tx.NowMicros, MaxExpiredPerRequest }).ToList();
+        foreach (var (id, taskSeq) in stale)
+        {
+            tx.Execute("UPDATE assignments SET status = 'expired' WHERE id = @id", new { id });
+            tx.Execute("UPDATE tasks SET active = active - 1 WHERE campaign_id = @campaignId AND seq = @taskSeq",
+                new { campaignId, taskSeq });
+        }
+    }
+
+    /// <summary>True when escrow covers every live lease, every undecided submission, and one more.</summary>
+    private static bool CanAffordAnother(StoreTx tx, CampaignRow campaign)
+    {
+        var committed = tx.Scalar<long>("""
+            SELECT (SELECT COUNT(*) FROM assignments WHERE campaign_id = @Id AND status = 'active')
+                 + (SELECT COUNT(*) FROM submissions WHERE campaign_id = @Id AND status = 'pending')
+            """, new { campaign.Id });
+        var escrow = Postings.Balance(tx, SystemAccounts.Escrow(campaign.Id), campaign.Asset);
+        return Leasing.CanAfford(escrow, campaign.Reward, committed);
+    }
+
+    /// <summary>Records an answer, verifies it and pays it if accepted, all in one commit.</summary>
+    public async Task<Outcome<SubmissionOutcome>> SubmitAsync(string contributor, string assignmentId, string? answer,
+        CancellationToken ct = default)
+    {
+        if (string.IsNullOrEmpty(answer))
+        {
+            return Problem.Invalid(new Validation().Require(false, "answer", "An answer is required."));
+        }
+        var pending = new List<PendingEvent>();
+        var outcome = await database.WriteAsync<Outcome<SubmissionOutcome>>(tx =>
+        {
+            var assignment = assignmentId.Length <= 64
+                ? tx.QuerySingleOrDefault<AssignmentRow>("SELECT * FROM assignments WHERE id = @assignmentId",
+                    new { assignmentId })
+                : null;
+            if (assignment is null)
+            {
+                return Problem.Of(Failure.NotFound, "No such assignment.");
+            }
+            if (assignment.Contributor != contributor)
+            {
+                return Problem.Of(Failure.Forbidden, "This assignment is another contributor's.");
+            }
+            if (assignment.Status == AssignmentStatus.Submitted)
+            {
+                return Problem.Of(Failure.Conflict, "This assignment has a submission already.");
+            }
+            if (assignment.Status == AssignmentStatus.Cancelled)
+            {
+                return Problem.Of(Failure.Conflict, "This assignment was cancelled (the campaign closed).");
+            }
+            if (assignment.Status == AssignmentStatus.Expired || assignment.ExpiresAt <= tx.NowMicros)
+            {
+                return Problem.Of(Failure.Conflict, "This assignment expired; ask for new work.");
+            }
+            var campaign = CampaignRow.Load(tx, assignment.CampaignId)!;
+            if (!campaign.LabelList.Contains(answer))
+            {
+                return Problem.Invalid(new Validation().Require(false, "answer",
+                    "The answer is one of the labels: " + string.Join(", ", campaign.LabelList) + "."));
+            }
+            var task = tx.QuerySingle<TaskRow>("SELECT * FROM tasks WHERE campaign_id = @CampaignId AND seq = @TaskSeq",
+                new { assignment.CampaignId, assignment.TaskSeq });
+            var submissionId = Ids.New("sub", time);
+            tx.Execute("""
+                INSERT INTO submissions(id, assignment_id, campaign_id, task_seq, contributor, answer, gold,
+                    submitted_at, status)
+                VALUES (@submissionId, @assignmentId, @CampaignId, @TaskSeq, @contributor, @answer, @gold, @now, 'pending')
+                """, new
+            {
+                submissionId, assignmentId, assignment.CampaignId, assignment.TaskSeq, contributor, answer,
+                gold = task.Gold is null ? 0 : 1, now = tx.NowMicros,
+            });
+            tx.Execute("UPDATE assignments SET status = 'submitted' WHERE id = @assignmentId", new { assignmentId });
+            tx.Execute("""
+                UPDATE tasks SET active = active - 1, answers = answers + 1
+                WHERE campaign_id = @CampaignId AND seq = @TaskSeq
+                """, new { assignment.CampaignId, assignment.TaskSeq });
+            task.Active -= 1;
+            task.Answers += 1;
+            var payments = Settlement.DecideTask(tx, key, campaign, task, closing: false, pending);
+            var row = tx.QuerySingle<SubmissionRow>("SELECT * FROM submissions WHERE id = @submissionId",
+                new { submissionId });
+            return new SubmissionOutcome(submissionId, row.Status, row.Reason, Time.FromMicros(row.SubmittedAt),
+                payments.TryGetValue(submissionId, out var paid) ? PaymentView.Of(paid) : null);
+        }, ct).ConfigureAwait(false);
+        if (outcome.IsOk)
+        {
+            PublishAll(events, pending);
+        }
+        return outcome;
+    }
+
+    /// <summary>The contributor's submissions, newest first.</summary>
+    public IReadOnlyList<SubmissionView> Submissions(string contributor, int limit) =>
+        database.Read(c => c.Query<SubmissionRow>(
+                "SELECT * FROM submissions WHERE contributor = @contributor ORDER BY seq DESC LIMIT @limit",
+                new { contributor, limit }).Select(r => r.ToView()).ToList());
+
+    internal static void PublishAll(EventHub events, IEnumerable<PendingEvent> pending)
+    {
+        foreach (var e in pending)
+        {
+            events.Publish(e.Account, e.Event);
+        }
+    }
+}
+
+/// <summary>The pure rules of leasing.</summary>
+public static class Leasing
+{
+    /// <summary>
+    /// True when the escrow covers the reward of every committed piece of work (live leases and undecided
+    /// submissions) and of one more.
+    /// </summary>
+    public static bool CanAfford(long escrow, long reward, long committed) =>
+        reward > 0 && committed >= 0 && escrow / reward > committed;
+
+    /// <summary>
+    /// True when the contributor's next task should be gold: its share of gold so far is below the campaign's share
+    /// of gold tasks. The first task of a campaign with gold is gold, so quality is measured from the start.
+    /// </summary>
+    public static bool PreferGold(long goldDone, long allDone, long goldTasks, long allTasks) =>
+        goldTasks > 0 && allTasks > 0 && goldDone * allTasks < goldTasks * (allDone + 1);
+}

@@ -1,0 +1,65 @@
+namespace Earnest.Storage;
+
+/// <summary>
+/// The versioned schema. Each entry is applied once, in order, inside one transaction; the applied version is kept
+/// in SQLite's <c>user_version</c>. Append new versions; never edit an applied one.
+/// </summary>
+internal static class Schema
+{
+    public static readonly string[] Versions =
+    [
+        """
+        CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE assets(
+            symbol TEXT PRIMARY KEY, decimals INTEGER NOT NULL, issuer TEXT NOT NULL, created_at INTEGER NOT NULL);
+        CREATE TABLE balances(
+            account TEXT NOT NULL, asset TEXT NOT NULL, amount INTEGER NOT NULL,
+            PRIMARY KEY(account, asset)) WITHOUT ROWID;
+        CREATE TABLE transfers(
+            seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, debit TEXT NOT NULL, credit TEXT NOT NULL,
+            asset TEXT NOT NULL, amount INTEGER NOT NULL, timestamp INTEGER NOT NULL, kind TEXT NOT NULL,
+            ref TEXT NULL, payload BLOB NOT NULL, signature BLOB NOT NULL);
+        CREATE INDEX transfers_debit ON transfers(debit, seq);
+        CREATE INDEX transfers_credit ON transfers(credit, seq);
+        CREATE TABLE challenges(
+            nonce TEXT PRIMARY KEY, address TEXT NOT NULL, message TEXT NOT NULL, expires_at INTEGER NOT NULL,
+            used_at INTEGER NULL);
+        CREATE INDEX challenges_expiry ON challenges(expires_at);
+        CREATE TABLE credentials(
+            hash BLOB PRIMARY KEY, address TEXT NOT NULL, kind TEXT NOT NULL, created_at INTEGER NOT NULL,
+            expires_at INTEGER NULL) WITHOUT ROWID;
+        CREATE TABLE campaigns(
+            id TEXT PRIMARY KEY, requester TEXT NOT NULL, title TEXT NOT NULL, instructions TEXT NOT NULL,
+            kind TEXT NOT NULL, labels TEXT NOT NULL, reward INTEGER NOT NULL, budget INTEGER NOT NULL,
+            overlap INTEGER NOT NULL, asset TEXT NOT NULL, policy TEXT NOT NULL, status TEXT NOT NULL,
+            created_at INTEGER NOT NULL, published_at INTEGER NULL, closed_at INTEGER NULL,
+            task_count INTEGER NOT NULL DEFAULT 0);
+        CREATE INDEX campaigns_requester ON campaigns(requester, created_at);
+        CREATE INDEX campaigns_status ON campaigns(status, published_at);
+        CREATE TABLE tasks(
+            campaign_id TEXT NOT NULL, seq INTEGER NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL, gold TEXT NULL,
+            required INTEGER NOT NULL, answers INTEGER NOT NULL DEFAULT 0, active INTEGER NOT NULL DEFAULT 0,
+            status TEXT NOT NULL, answer TEXT NULL, confidence REAL NULL,
+            PRIMARY KEY(campaign_id, seq), UNIQUE(campaign_id, id));
+        CREATE INDEX tasks_open ON tasks(campaign_id, status, seq);
+        CREATE TABLE assignments(
+            id TEXT PRIMARY KEY, campaign_id TEXT NOT NULL, task_seq INTEGER NOT NULL, contributor TEXT NOT NULL,
+            created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, status TEXT NOT NULL,
+            UNIQUE(campaign_id, task_seq, contributor));
+        CREATE INDEX assignments_live ON assignments(campaign_id, status, expires_at);
+        CREATE INDEX assignments_contributor ON assignments(contributor, campaign_id);
+        CREATE TABLE submissions(
+            seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, assignment_id TEXT NOT NULL UNIQUE,
+            campaign_id TEXT NOT NULL, task_seq INTEGER NOT NULL, contributor TEXT NOT NULL, answer TEXT NOT NULL,
+            gold INTEGER NOT NULL, submitted_at INTEGER NOT NULL, status TEXT NOT NULL, reason TEXT NULL,
+            decided_at INTEGER NULL, transfer_id TEXT NULL);
+        CREATE INDEX submissions_task ON submissions(campaign_id, task_seq, seq);
+        CREATE INDEX submissions_status ON submissions(campaign_id, status);
+        CREATE INDEX submissions_contributor ON submissions(contributor, seq);
+        CREATE TABLE decisions(
+            seq INTEGER PRIMARY KEY, submission_id TEXT NOT NULL, status TEXT NOT NULL, reason TEXT NOT NULL,
+            verifier TEXT NOT NULL, inputs TEXT NOT NULL, decided_at INTEGER NOT NULL);
+        CREATE INDEX decisions_submission ON decisions(submission_id);
+        """,
+    ];
+}

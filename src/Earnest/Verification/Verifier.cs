@@ -1,0 +1,159 @@
+using System.Text.Json;
+
+namespace Earnest.Verification;
+
+/// <summary>The state of a submission's decision.</summary>
+public enum DecisionStatus
+{
+    /// <summary>Not decided yet (waiting for more answers).</summary>
+    Pending,
+    /// <summary>Accepted: paid exactly once.</summary>
+    Accepted,
+    /// <summary>Rejected: not paid.</summary>
+    Rejected,
+}
+
+/// <summary>One recorded answer to a task, as the verifier sees it.</summary>
+public sealed record Answer(string SubmissionId, string Contributor, string Value, DecisionStatus Status);
+
+/// <summary>What the verifier knows of a task: how many answers it wants now and its hidden gold answer, if any.</summary>
+public sealed record TaskState(int Required, string? Gold);
+
+/// <summary>A decision about one submission, with the verifier that made it and the inputs it depended on.</summary>
+public sealed record Decision(string SubmissionId, DecisionStatus Status, string Reason, string Verifier, string Inputs);
+
+/// <summary>A task's inferred answer and the confidence in it.</summary>
+public sealed record Consensus(string Answer, double Confidence, int Votes, int Answers);
+
+/// <summary>What deciding a task produced: new decisions, the consensus if one was reached, and the answers wanted.</summary>
+public sealed record TaskOutcome(IReadOnlyList<Decision> Decisions, Consensus? Consensus, int Required);
+
+/// <summary>
+/// A campaign's verification policy, as data. Gold tasks are decided by their known answer; other tasks by
+/// fixed-overlap majority vote.
+/// </summary>
+/// <param name="Overlap">Answers wanted per (non-gold) task before majority vote decides.</param>
+/// <param name="MaxOverlap">The most answers a tied task may collect while waiting for the tie to break.</param>
+public sealed record VerificationPolicy(int Overlap, int MaxOverlap)
+{
+    /// <summary>The policy of a campaign created with only an overlap: ties may draw up to overlap×2+1 answers.</summary>
+    public static VerificationPolicy ForOverlap(int overlap) => new(overlap, overlap * 2 + 1);
+}
+
+/// <summary>
+/// The verifiers: pure functions of the recorded answers, so a replay of the same answers in the same order
+/// re-derives every decision. Precedence: a task with a gold answer is decided by gold alone; any other by majority.
+/// </summary>
+public static class Verifier
+{
+    /// <summary>Name and version recorded with each decision; bump it when any rule below changes.</summary>
+    public const string GoldVersion = "gold/1";
+
+    /// <summary>Name and version of the majority-vote verifier.</summary>
+    public const string MajorityVersion = "majority/1";
+
+    /// <summary>
+    /// Decides what can be decided for one task. <paramref name="answers"/> are all its answers in arrival order.
+    /// When <paramref name="closing"/> is true the campaign is closing: nothing may stay pending, and answers that
+    /// the crowd could not settle (too few, or a tie) are accepted in good faith.
+    /// </summary>
+    public static TaskOutcome Decide(VerificationPolicy policy, TaskState task, IReadOnlyList<Answer> answers,
+        int labelCount, bool closing)
+    {
+        if (task.Gold is not null)
+        {
+            return DecideByGold(task, answers);
+        }
+        return DecideByMajority(policy, task, answers, labelCount, closing);
+    }
+
+    private static TaskOutcome DecideByGold(TaskState task, IReadOnlyList<Answer> answers)
+    {
+        var decisions = new List<Decision>();
+        foreach (var answer in answers.Where(a => a.Status == DecisionStatus.Pending))
+        {
+            var correct = string.Equals(answer.Value, task.Gold, StringComparison.Ordinal);
+            var inputs = JsonSerializer.Serialize(new { answer = answer.Value, gold = task.Gold });
+            decisions.Add(new Decision(answer.SubmissionId,
+                correct ? DecisionStatus.Accepted : DecisionStatus.Rejected,
+                correct ? "matches the known answer" : "does not match the known answer",
+                GoldVersion, inputs));
+        }
+        return new TaskOutcome(decisions, null, task.Required);
+    }
+
+    private static TaskOutcome DecideByMajority(VerificationPolicy policy, TaskState task,
+        IReadOnlyList<Answer> answers, int labelCount, bool closing)
+    {
+        var pending = answers.Where(a => a.Status == DecisionStatus.Pending).ToList();
+        if (pending.Count == 0 || (answers.Count < task.Required && !closing))
+        {
+            return new TaskOutcome([], null, task.Required);
+        }
+        var votes = Tally(answers);
+        var top = votes[0];
+        var tied = votes.Where(v => v.Count == top.Count).Select(v => v.Label).ToList();
+        if (tied.Count > 1 && !closing && answers.Count < policy.MaxOverlap)
+        {
+            // A tie waits for one more answer to break it.
+            return new TaskOutcome([], null, answers.Count + 1);
+        }
+        var inputs = JsonSerializer.Serialize(new
+        {
+            required = task.Required,
+            answers = answers.Select(a => a.SubmissionId),
+            votes = votes.Select(v => new { label = v.Label, count = v.Count }),
+            closing,
+        });
+        var decisions = new List<Decision>();
+        if (tied.Count > 1 || (closing && answers.Count < task.Required))
+        {
+            // The crowd could not settle this task (a tie at the cap, or the campaign closed first): every answer
+            // among the leaders is accepted in good faith; an answer outside them is rejected.
+            foreach (var answer in pending)
+            {
+                var leading = tied.Contains(answer.Value);
+                decisions.Add(new Decision(answer.SubmissionId,
+                    leading ? DecisionStatus.Accepted : DecisionStatus.Rejected,
+                    leading
+                        ? $"no consensus was reached ({Describe(votes)}); accepted in good faith"
+                        : $"differs from the leading answers ({Describe(votes)})",
+                    MajorityVersion, inputs));
+            }
+            return new TaskOutcome(decisions, tied.Count == 1 ? Confidence(top, answers.Count, labelCount) : null,
+                task.Required);
+        }
+        foreach (var answer in pending)
+        {
+            var agrees = string.Equals(answer.Value, top.Label, StringComparison.Ordinal);
+            decisions.Add(new Decision(answer.SubmissionId,
+                agrees ? DecisionStatus.Accepted : DecisionStatus.Rejected,
+                agrees
+                    ? $"agrees with the consensus ({top.Count} of {answers.Count})"
+                    : $"differs from the consensus ({top.Count} of {answers.Count} chose another answer)",
+                MajorityVersion, inputs));
+        }
+        return new TaskOutcome(decisions, Confidence(top, answers.Count, labelCount), task.Required);
+    }
+
+    /// <summary>
+    /// Votes per label, most votes first; equal counts in order of first arrival, so the order is deterministic.
+    /// </summary>
+    public static IReadOnlyList<(string Label, int Count)> Tally(IReadOnlyList<Answer> answers) =>
+        answers.Select((a, i) => (a.Value, i))
+            .GroupBy(x => x.Value, StringComparer.Ordinal)
+            .Select(g => (Label: g.Key, Count: g.Count(), First: g.Min(x => x.i)))
+            .OrderByDescending(v => v.Count).ThenBy(v => v.First)
+            .Select(v => (v.Label, v.Count))
+            .ToList();
+
+    /// <summary>
+    /// Confidence of a majority answer: the posterior mean of its share under a uniform prior over the labels
+    /// (Laplace smoothing), so three agreeing answers of two labels give 0.8, not a certain 1.0.
+    /// </summary>
+    public static Consensus Confidence((string Label, int Count) top, int answers, int labelCount) =>
+        new(top.Label, (top.Count + 1.0) / (answers + Math.Max(labelCount, 2)), top.Count, answers);
+
+    private static string Describe(IReadOnlyList<(string Label, int Count)> votes) =>
+        string.Join(", ", votes.Select(v => $"{v.Label}: {v.Count}"));
+}
