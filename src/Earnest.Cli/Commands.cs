@@ -1,0 +1,249 @@
+using System.CommandLine;
+using Earnest.Identity;
+using Earnest.Ledger;
+using Earnest.Server;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Earnest.Cli;
+
+/// <summary>The <c>earnest</c> command line. Every failure is one line on standard error and a non-zero exit.</summary>
+public static class Commands
+{
+    /// <summary>Exit code of a usage or input error.</summary>
+    public const int UsageError = 2;
+
+    /// <summary>Parses and runs a command line.</summary>
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var root = new RootCommand("Earnest: an open Internet Labor Market. Requesters fund tasks, contributors do " +
+                                   "them, verified work is paid at once with signed receipts.");
+        root.Subcommands.Add(ServeCommand.Create());
+        root.Subcommands.Add(DemoCommand.Create());
+        root.Subcommands.Add(WalletCommands.Create());
+        root.Subcommands.Add(ReceiptCommands.Create());
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            return Fail(parsed.Errors[0].Message + " (see earnest --help)");
+        }
+        try
+        {
+            return await parsed.InvokeAsync();
+        }
+        catch (CliException ex)
+        {
+            return Fail(ex.Message);
+        }
+    }
+
+    /// <summary>Writes one line to standard error and returns the usage-error exit code.</summary>
+    public static int Fail(string message)
+    {
+        Console.Error.WriteLine("earnest: " + message);
+        return UsageError;
+    }
+}
+
+/// <summary>An expected failure of a command, reported as one line.</summary>
+public sealed class CliException(string message) : Exception(message);
+
+/// <summary><c>earnest serve</c>: the node with its HTTP API on the embedded store.</summary>
+public static class ServeCommand
+{
+    /// <summary>The option naming the data folder, shared by commands that open one.</summary>
+    public static Option<string> DataOption() => new("--data")
+    {
+        Description = "Folder of the database and the network key (created if missing).",
+        DefaultValueFactory = _ => ".data",
+    };
+
+    /// <summary>Builds the command.</summary>
+    public static Command Create()
+    {
+        var data = DataOption();
+        var urls = new Option<string>("--urls")
+        {
+            Description = "Address to listen on (port 0 picks a free one).",
+            DefaultValueFactory = _ => "http://127.0.0.1:5080",
+        };
+        var production = new Option<bool>("--production")
+        {
+            Description = "Not a dev network: the faucet is off.",
+        };
+        var command = new Command("serve", "Run a node: the HTTP API on the embedded SQLite store.") { data, urls, production };
+        command.SetAction(async (parse, ct) =>
+        {
+            var options = new EarnestOptions
+            {
+                DataFolder = parse.GetValue(data)!,
+                DevNetwork = !parse.GetValue(production),
+            };
+            var url = parse.GetValue(urls)!;
+            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+            {
+                throw new CliException($"--urls must be an http URL, not '{url}'.");
+            }
+            options.Domain = uri.Authority;
+            using var node = await Node.OpenAsync(options);
+            await using var app = EarnestServer.Create(node, new ServerOptions { Urls = url, LogLevel = LogLevel.Warning });
+            await app.StartAsync(ct);
+            var listening = EarnestServer.ListeningUrl(app);
+            Console.WriteLine($"Earnest listening on {listening}");
+            Console.WriteLine($"  data: {Path.GetFullPath(options.DataFolder)}");
+            Console.WriteLine($"  network key: {node.Key.Signer}");
+            Console.WriteLine(options.DevNetwork ? "  dev network: faucet on" : "  production: faucet off");
+            Console.WriteLine($"  API: {listening}/v1   OpenAPI: {listening}/openapi/v1.json");
+            await app.WaitForShutdownAsync(ct);
+            return 0;
+        });
+        return command;
+    }
+}
+
+/// <summary><c>earnest wallet</c>: keys for people who sign in from a shell.</summary>
+public static class WalletCommands
+{
+    /// <summary>Builds the command group.</summary>
+    public static Command Create()
+    {
+        var wallet = new Command("wallet", "Create a wallet key and sign sign-in messages with it.");
+        wallet.Subcommands.Add(New());
+        wallet.Subcommands.Add(Address());
+        wallet.Subcommands.Add(Sign());
+        return wallet;
+    }
+
+    private static Option<string> KeyOption() => new("--key")
+    {
+        Description = "The key file (base58 secret, or a Solana CLI JSON array).",
+        DefaultValueFactory = _ => "wallet.key",
+    };
+
+    private static Command New()
+    {
+        var output = new Option<string>("--out")
+        {
+            Description = "File to write the new key to (mode 600; never overwritten).",
+            DefaultValueFactory = _ => "wallet.key",
+        };
+        var command = new Command("new", "Create a key file and print its address.") { output };
+        command.SetAction(parse =>
+        {
+            var path = parse.GetValue(output)!;
+            if (File.Exists(path))
+            {
+                throw new CliException($"{path} exists; refusing to overwrite a key.");
+            }
+            using var key = WalletKey.Create();
+            KeyFile.Write(path, key.ExportSecret());
+            Console.WriteLine(key.Address);
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Address()
+    {
+        var keyPath = KeyOption();
+        var command = new Command("address", "Print the address of a key file.") { keyPath };
+        command.SetAction(parse =>
+        {
+            using var key = Load(parse.GetValue(keyPath)!);
+            Console.WriteLine(key.Address);
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command Sign()
+    {
+        var keyPath = KeyOption();
+        var message = new Argument<string>("message")
+        {
+            Description = "The message to sign; '-' reads it from standard input (exact bytes, no trailing newline added).",
+        };
+        var command = new Command("sign", "Sign a message's UTF-8 bytes; prints the base58 signature.") { keyPath, message };
+        command.SetAction(parse =>
+        {
+            using var key = Load(parse.GetValue(keyPath)!);
+            var text = parse.GetValue(message)!;
+            if (text == "-")
+            {
+                text = Console.In.ReadToEnd();
+            }
+            Console.WriteLine(key.SignText(text));
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>Loads a key file, or fails with one line.</summary>
+    public static WalletKey Load(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new CliException($"no key file at {path} (create one with: earnest wallet new --out {path})");
+        }
+        try
+        {
+            return WalletKey.Parse(File.ReadAllText(path));
+        }
+        catch (Exception ex) when (ex is FormatException or System.Text.Json.JsonException)
+        {
+            throw new CliException($"{path} is not a key file: {ex.Message}");
+        }
+    }
+}
+
+/// <summary><c>earnest verify-receipt</c>: offline verification of a receipt.</summary>
+public static class ReceiptCommands
+{
+    /// <summary>Builds the command.</summary>
+    public static Command Create()
+    {
+        var file = new Argument<string>("file") { Description = "A JSON file holding a receipt, or a transfer with a receipt field." };
+        var signer = new Option<string?>("--signer") { Description = "The network key the receipt must be signed by (GET /v1/ledger/key)." };
+        var command = new Command("verify-receipt", "Verify a receipt offline; exit 0 when it verifies.") { file, signer };
+        command.SetAction(parse =>
+        {
+            var path = parse.GetValue(file)!;
+            if (!File.Exists(path))
+            {
+                throw new CliException($"no file at {path}");
+            }
+            var receipt = ReadReceipt(path);
+            var problem = receipt.Verify(parse.GetValue(signer));
+            if (problem is not null)
+            {
+                throw new CliException("receipt does not verify: " + problem);
+            }
+            var payload = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(receipt.Payload));
+            Console.WriteLine($"verified: signed by {receipt.Signer}");
+            Console.WriteLine(payload);
+            return 0;
+        });
+        return command;
+    }
+
+    private static Receipt ReadReceipt(string path)
+    {
+        try
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path));
+            var root = document.RootElement;
+            if (root.TryGetProperty("receipt", out var inner))
+            {
+                root = inner;
+            }
+            string Field(string name) => root.TryGetProperty(name, out var v) && v.ValueKind == System.Text.Json.JsonValueKind.String
+                ? v.GetString()!
+                : throw new CliException($"{path}: the receipt has no '{name}' string");
+            return new Receipt(Field("payload"), Field("signature"), Field("signer"));
+        }
+        catch (System.Text.Json.JsonException ex)
+        {
+            throw new CliException($"{path} is not JSON: {ex.Message}");
+        }
+    }
+}

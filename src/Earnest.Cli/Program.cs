@@ -1,0 +1,4 @@
+using System.CommandLine;
+using Earnest.Cli;
+
+return await Commands.RunAsync(args);

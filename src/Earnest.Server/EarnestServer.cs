@@ -1,0 +1,125 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Threading.RateLimiting;
+using Earnest.Server.Http;
+using Earnest.Server.Identity;
+using Earnest.Server.Ledger;
+using Earnest.Server.Market;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+
+namespace Earnest.Server;
+
+/// <summary>Settings of the HTTP server.</summary>
+public sealed class ServerOptions
+{
+    /// <summary>Addresses to listen on; port 0 picks a free port.</summary>
+    public string Urls { get; set; } = "http://127.0.0.1:5080";
+
+    /// <summary>Largest request body by default, in bytes; some endpoints allow more.</summary>
+    public long MaxBodyBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Requests per second one caller (token, else IP address) may make, sustained.</summary>
+    public int RequestsPerSecond { get; set; } = 200;
+
+    /// <summary>Requests one caller may make in a burst above the sustained rate.</summary>
+    public int RequestBurst { get; set; } = 400;
+
+    /// <summary>Minimum level of log lines.</summary>
+    public LogLevel LogLevel { get; set; } = LogLevel.Warning;
+}
+
+/// <summary>Builds the HTTP server of a node: the API of API.md, the event stream and OpenAPI.</summary>
+public static partial class EarnestServer
+{
+    /// <summary>JSON settings of the API: camelCase, strict numbers, unknown fields refused.</summary>
+    public static void ConfigureJson(JsonSerializerOptions json)
+    {
+        json.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
+        json.NumberHandling = JsonNumberHandling.Strict;
+        json.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+        json.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
+        json.Converters.Add(new Earnest.Client.UtcTimeConverter());
+    }
+
+    /// <summary>Creates the web application; the caller starts it and disposes the node after it stops.</summary>
+    public static WebApplication Create(Node node, ServerOptions options)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        builder.Logging.SetMinimumLevel(options.LogLevel);
+        // Authentication pulls in data protection, which warns about unencrypted keys; Earnest does not use it.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);
+        builder.WebHost.UseUrls(options.Urls);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Limits.MaxRequestBodySize = options.MaxBodyBytes;
+            k.Limits.MaxRequestHeadersTotalSize = 32 * 1024;
+        });
+        builder.Services.AddSingleton(node);
+        builder.Services.AddSingleton<TimeProvider>(node.Time);
+        builder.Services.ConfigureHttpJsonOptions(o => ConfigureJson(o.SerializerOptions));
+        builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+        builder.Services.AddProblemDetails();
+        builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "Earnest API";
+            document.Info.Description = "An open Internet Labor Market: campaigns, work, verification, payments with signed receipts.";
+            return Task.CompletedTask;
+        }));
+        builder.Services.AddAuthentication(BearerAuthentication.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, BearerAuthentication>(BearerAuthentication.SchemeName, null);
+        builder.Services.AddAuthorization();
+        builder.Services.AddRateLimiter(limiter =>
+        {
+            limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
+                RateLimitPartition.GetTokenBucketLimiter(PartitionKey(context), _ => new TokenBucketRateLimiterOptions
+                {
+                    TokenLimit = options.RequestBurst,
+                    TokensPerPeriod = options.RequestsPerSecond,
+                    ReplenishmentPeriod = TimeSpan.FromSeconds(1),
+                    QueueLimit = 0,
+                }));
+            limiter.OnRejected = (context, _) => new ValueTask(Problems.WriteAsync(context.HttpContext,
+                StatusCodes.Status429TooManyRequests,
+                $"At most {options.RequestsPerSecond} requests per second (bursts of {options.RequestBurst})."));
+        });
+
+        var app = builder.Build();
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Earnest.Server");
+        app.UseStatusCodePages(async context =>
+        {
+            var response = context.HttpContext.Response;
+            if (response.ContentLength is null && string.IsNullOrEmpty(response.ContentType))
+            {
+                await Problems.WriteAsync(context.HttpContext, response.StatusCode,
+                    response.StatusCode == 404 ? "No such endpoint." : "The request was refused.");
+            }
+        });
+        app.UseRouting();
+        app.Use((context, next) => Middleware.HandleAsync(context, next, options.MaxBodyBytes, logger));
+        app.UseAuthentication();
+        app.UseRateLimiter();
+        app.UseAuthorization();
+        app.MapOpenApi();
+        app.MapGet("/healthz", () => TypedResults.Ok(new { status = "ok" })).ExcludeFromDescription();
+        AuthEndpoints.Map(app);
+        LedgerEndpoints.Map(app);
+        MarketEndpoints.Map(app);
+        EventEndpoints.Map(app);
+        return app;
+    }
+
+    /// <summary>Rate-limit partition: the bearer token when there is one, else the client's IP address.</summary>
+    private static string PartitionKey(HttpContext context)
+    {
+        var auth = context.Request.Headers.Authorization.ToString();
+        return auth.Length > 0 ? "t:" + auth : "ip:" + context.Connection.RemoteIpAddress;
+    }
+
+    /// <summary>The base URL the started application listens on (with the real port when 0 was asked).</summary>
+    public static string ListeningUrl(WebApplication app) =>
+        app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
+            .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!
+            .Addresses.First().TrimEnd('/');
+}

@@ -1,0 +1,69 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace Earnest.Server.Http;
+
+/// <summary>An endpoint's own body-size limit, in bytes (the default applies elsewhere).</summary>
+public sealed record BodyLimit(long Bytes);
+
+/// <summary>Request plumbing: body limits per endpoint and problem+json for requests the framework rejects.</summary>
+public static partial class Middleware
+{
+    /// <summary>
+    /// Applies the endpoint's <see cref="BodyLimit"/> and turns a rejected request (bad JSON, a body too large) into
+    /// problem+json with the reason. Anything else that escapes a handler is a bug: it is logged and answered 500
+    /// without internals.
+    /// </summary>
+    public static async Task HandleAsync(HttpContext context, RequestDelegate next, long defaultLimit, ILogger logger)
+    {
+        var limit = context.GetEndpoint()?.Metadata.GetMetadata<BodyLimit>()?.Bytes ?? defaultLimit;
+        var feature = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
+        if (feature is { IsReadOnly: false })
+        {
+            feature.MaxRequestBodySize = limit;
+        }
+        if (context.Request.ContentLength > limit)
+        {
+            await Problems.WriteAsync(context, StatusCodes.Status413PayloadTooLarge,
+                $"The body has {context.Request.ContentLength} bytes; this endpoint takes at most {limit}.");
+            return;
+        }
+        try
+        {
+            await next(context);
+        }
+        catch (BadHttpRequestException ex) when (!context.Response.HasStarted)
+        {
+            var status = ex.StatusCode == StatusCodes.Status413PayloadTooLarge ? 413 : ex.StatusCode;
+            var detail = status == 413
+                ? $"The body is larger than this endpoint takes ({limit} bytes)."
+                : Describe(ex);
+            await Problems.WriteAsync(context, status, detail);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away; nothing to answer.
+        }
+        catch (Exception ex) when (!context.Response.HasStarted)
+        {
+            LogUnhandled(logger, ex, context.Request.Method, context.Request.Path);
+            await Problems.WriteAsync(context, StatusCodes.Status500InternalServerError,
+                "An internal error occurred; it was logged.");
+        }
+    }
+
+    private static string Describe(BadHttpRequestException ex)
+    {
+        for (Exception? e = ex; e is not null; e = e.InnerException)
+        {
+            if (e is JsonException json)
+            {
+                return "The body is not valid for this endpoint: " + json.Message;
+            }
+        }
+        return ex.Message;
+    }
+
+    [LoggerMessage(EventId = 1000, Level = LogLevel.Error, Message = "Unhandled error on {Method} {Path}")]
+    private static partial void LogUnhandled(ILogger logger, Exception exception, string method, string path);
+}
