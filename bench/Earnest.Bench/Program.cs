@@ -1,0 +1,1 @@
+Console.WriteLine("Earnest benchmarks: see bench/README.md");
