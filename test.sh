@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Runs every test of Earnest and ends with one line: "N passed, N failed" (", N skipped" when any were skipped).
+# It installs what the tests need when it is missing: Node.js, for the client written in a second language.
+set -uo pipefail
+cd "$(dirname "$0")"
+
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+apt_updated=""
+need_package() { # need_package <command> <debian package>
+  if ! command -v "$1" >/dev/null 2>&1; then
+    echo "installing $2 (needed by the tests)"
+    if [ -z "$apt_updated" ]; then as_root apt-get update -qq && apt_updated=1; fi
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null
+  fi
+}
+need_package node nodejs
+
+results=artifacts/test-results
+rm -rf "$results"
+dotnet test Earnest.slnx --logger "trx" --logger "console;verbosity=normal" --results-directory "$results" 2>&1 \
+  | grep -vE '^\s*$'
+status=${PIPESTATUS[0]}
+
+passed=0; failed=0; skipped=0
+for trx in "$results"/*.trx; do
+  [ -e "$trx" ] || continue
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -1)
+  value() { echo "$counters" | sed -n "s/.* $1=\"\([0-9]*\)\".*/\1/p"; }
+  passed=$((passed + $(value passed)))
+  failed=$((failed + $(value failed) + $(value error) + $(value timeout) + $(value aborted)))
+  skipped=$((skipped + $(value notExecuted)))
+done
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi # a build or runner failure counts as a failure
+
+line="$passed passed, $failed failed"
+[ "$skipped" -gt 0 ] && line="$line, $skipped skipped"
+echo "$line"
+[ "$status" -eq 0 ] && [ "$failed" -eq 0 ]
