@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of Earnest and ends with one line: "N passed, N failed" (", N skipped" when any were skipped).
-# It installs what the tests need when it is missing: Node.js, for the client written in a second language.
+# It installs what the tests need when it is missing: Node.js (the client written in a second language), curl and
+# jq (the README walkthrough).
 set -uo pipefail
 cd "$(dirname "$0")"
 
@@ -14,6 +15,8 @@ need_package() { # need_package <command> <debian package>
   fi
 }
 need_package node nodejs
+need_package curl curl
+need_package jq jq
 
 results=artifacts/test-results
 rm -rf "$results"

@@ -1,0 +1,40 @@
+using System.Diagnostics;
+using Earnest.Tests.Support;
+using Xunit;
+
+namespace Earnest.Tests.Http;
+
+/// <summary>The README's curl walkthrough (docs/walkthrough.sh) runs as written against a real server.</summary>
+public sealed class WalkthroughTests
+{
+    [Fact]
+    public async Task the_readme_curl_walkthrough_runs_against_a_real_server()
+    {
+        foreach (var tool in new[] { "bash", "curl", "jq" })
+        {
+            if (!OnPath(tool))
+            {
+                Assert.False(Environment.GetEnvironmentVariable("CI") == "true", $"{tool} is required under CI");
+                return;
+            }
+        }
+        await using var server = await TestServer.StartAsync();
+        var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(Repository.Root, "docs", "walkthrough.sh"));
+        start.ArgumentList.Add(server.Url);
+        start.Environment["EARNEST"] = "dotnet " + Path.Combine(AppContext.BaseDirectory, "Earnest.Cli.dll");
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync(new CancellationTokenSource(TimeSpan.FromMinutes(3)).Token);
+        var text = await output + await errors;
+        Assert.True(process.ExitCode == 0, text);
+        Assert.Contains("verified: signed by " + server.Node.Key.Signer, text, StringComparison.Ordinal);
+        Assert.Contains("r-2,negative,", text, StringComparison.Ordinal);
+        Assert.Contains("\"refunded\":596000", text, StringComparison.Ordinal);
+    }
+
+    private static bool OnPath(string tool) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':')
+        .Any(dir => File.Exists(Path.Combine(dir, tool)));
+}
