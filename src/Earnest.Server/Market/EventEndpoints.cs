@@ -18,9 +18,12 @@ public static class EventEndpoints
             .WithSummary("Server-Sent Events: payment, decision and campaign events for the caller.");
 
     private static async Task StreamAsync(HttpContext context, ClaimsPrincipal user, Node node,
-        IOptions<JsonOptions> json)
+        IOptions<JsonOptions> json, IHostApplicationLifetime lifetime)
     {
-        var ct = context.RequestAborted;
+        // The stream ends when the client leaves or the server stops, whichever comes first.
+        using var ended = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted,
+            lifetime.ApplicationStopping);
+        var ct = ended.Token;
         using var subscription = node.Events.Subscribe(user.Address());
         context.Response.ContentType = "text/event-stream";
         context.Response.Headers.CacheControl = "no-cache";

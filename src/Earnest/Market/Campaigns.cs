@@ -105,6 +105,10 @@ public sealed class Campaigns(SqliteDatabase database, NetworkKey key, TimeProvi
             {
                 var t = tasks[i];
                 var at = $"tasks[{i}]";
+                if (t is null)
+                {
+                    return Problem.Invalid(validation.Require(false, at, "A task is an object with id and data."));
+                }
                 validation
                     .Require(!string.IsNullOrEmpty(t.Id) && t.Id.Length <= MaxTaskId, at + ".id",
                         $"A task id is 1 to {MaxTaskId} characters.")

@@ -257,3 +257,18 @@ public sealed class BadInputTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, statuses[0]);
     }
 }
+
+public sealed class NullInputTests
+{
+    [Fact]
+    public async Task a_null_task_in_a_batch_is_422_not_a_crash()
+    {
+        await using var server = await TestServer.StartAsync();
+        var requester = await server.SignedInAsync();
+        var campaign = await requester.CreateCampaignAsync(new CreateCampaign("n", "", "classification", ["a", "b"], 1, 10, 1, null));
+        using var response = await requester.Http.PostAsync($"/v1/campaigns/{campaign.Id}/tasks",
+            new StringContent("{\"tasks\":[{\"id\":\"1\",\"data\":{}},null]}", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        Assert.Equal(0, (await requester.CampaignAsync(campaign.Id)).Tasks);
+    }
+}
