@@ -29,7 +29,8 @@ public static class Commands
         }
         try
         {
-            return await parsed.InvokeAsync();
+            // The default handler would print a stack trace for an expected failure; a CliException is one line.
+            return await parsed.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (CliException ex)
         {

@@ -42,26 +42,14 @@ public static class DemoCommand
         {
             contributors, tasks, seed, concurrency, data,
         };
-        command.SetAction(async (parse, ct) =>
+        command.SetAction((parse, ct) => RunAsync(new DemoSettings
         {
-            try
-            {
-                return await RunAsync(new DemoSettings
-                {
-                    Contributors = parse.GetValue(contributors),
-                    Tasks = parse.GetValue(tasks),
-                    Seed = parse.GetValue(seed),
-                    Concurrency = parse.GetValue(concurrency),
-                    DataFolder = parse.GetValue(data),
-                }, ct);
-            }
-            catch (CliException ex)
-            {
-                // System.CommandLine's default exception handler catches exceptions of an action before
-                // Commands.RunAsync can, and prints a stack trace; so the one-line failure is written here.
-                return Commands.Fail(ex.Message);
-            }
-        });
+            Contributors = parse.GetValue(contributors),
+            Tasks = parse.GetValue(tasks),
+            Seed = parse.GetValue(seed),
+            Concurrency = parse.GetValue(concurrency),
+            DataFolder = parse.GetValue(data),
+        }, ct));
         return command;
     }
 

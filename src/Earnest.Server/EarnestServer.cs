@@ -110,12 +110,12 @@ public static partial class EarnestServer
         return app;
     }
 
-    /// <summary>Rate-limit partition: the bearer token when there is one, else the client's IP address.</summary>
-    private static string PartitionKey(HttpContext context)
-    {
-        var auth = context.Request.Headers.Authorization.ToString();
-        return auth.Length > 0 ? "t:" + auth : "ip:" + context.Connection.RemoteIpAddress;
-    }
+    /// <summary>
+    /// Rate-limit partition: the signed-in account (authentication runs first), else the client's IP address, so a
+    /// made-up token does not buy a fresh bucket.
+    /// </summary>
+    private static string PartitionKey(HttpContext context) =>
+        context.User.Identity?.Name is { } account ? "a:" + account : "ip:" + context.Connection.RemoteIpAddress;
 
     /// <summary>The base URL the started application listens on (with the real port when 0 was asked).</summary>
     public static string ListeningUrl(WebApplication app) =>

@@ -38,3 +38,43 @@ public sealed class WalkthroughTests
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':')
         .Any(dir => File.Exists(Path.Combine(dir, tool)));
 }
+
+public sealed class CliErrorTests
+{
+    [Fact]
+    public async Task an_expected_cli_failure_is_one_line_on_stderr_with_a_non_zero_exit()
+    {
+        var folder = TempFolder.Create();
+        try
+        {
+            var keyFile = Path.Combine(folder, "k.key");
+            await File.WriteAllTextAsync(keyFile, "existing");
+            foreach (var args in new[]
+                     {
+                         new[] { "wallet", "new", "--out", keyFile },
+                         ["wallet", "address", "--key", keyFile],
+                         ["verify-receipt", Path.Combine(folder, "missing.json")],
+                         ["wallet", "nope"],
+                         ["serve", "--urls", "ftp://x"],
+                     })
+            {
+                var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+                start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Earnest.Cli.dll"));
+                foreach (var a in args) start.ArgumentList.Add(a);
+                using var process = Process.Start(start)!;
+                var stderr = await process.StandardError.ReadToEndAsync();
+                await process.StandardOutput.ReadToEndAsync();
+                await process.WaitForExitAsync();
+                Assert.NotEqual(0, process.ExitCode);
+                var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+                Assert.True(lines.Length == 1 && lines[0].StartsWith("earnest: ", StringComparison.Ordinal),
+                    string.Join(" ", args) + " wrote: " + stderr);
+            }
+            Assert.Equal("existing", await File.ReadAllTextAsync(keyFile));
+        }
+        finally
+        {
+            TempFolder.Delete(folder);
+        }
+    }
+}
