@@ -105,36 +105,29 @@ public static class Verifier
             votes = votes.Select(v => new { label = v.Label, count = v.Count }),
             closing,
         });
-        var decisions = new List<Decision>();
         if (tied.Count > 1 || (closing && answers.Count < task.Required))
         {
             // The crowd could not settle this task (a tie at the cap, or the campaign closed first): every answer
             // among the leaders is accepted in good faith; an answer outside them is rejected.
-            foreach (var answer in pending)
-            {
-                var leading = tied.Contains(answer.Value);
-                decisions.Add(new Decision(answer.SubmissionId,
-                    leading ? DecisionStatus.Accepted : DecisionStatus.Rejected,
-                    leading
-                        ? $"no consensus was reached ({Describe(votes)}); accepted in good faith"
-                        : $"differs from the leading answers ({Describe(votes)})",
-                    MajorityVersion, inputs));
-            }
-            return new TaskOutcome(decisions, tied.Count == 1 ? Confidence(top, answers.Count, labelCount) : null,
+            var settled = Judge(pending, tied, inputs,
+                $"no consensus was reached ({Describe(votes)}); accepted in good faith",
+                $"differs from the leading answers ({Describe(votes)})");
+            return new TaskOutcome(settled, tied.Count == 1 ? Confidence(top, answers.Count, labelCount) : null,
                 task.Required);
         }
-        foreach (var answer in pending)
-        {
-            var agrees = string.Equals(answer.Value, top.Label, StringComparison.Ordinal);
-            decisions.Add(new Decision(answer.SubmissionId,
-                agrees ? DecisionStatus.Accepted : DecisionStatus.Rejected,
-                agrees
-                    ? $"agrees with the consensus ({top.Count} of {answers.Count})"
-                    : $"differs from the consensus ({top.Count} of {answers.Count} chose another answer)",
-                MajorityVersion, inputs));
-        }
-        return new TaskOutcome(decisions, Confidence(top, answers.Count, labelCount), task.Required);
+        var decided = Judge(pending, [top.Label], inputs,
+            $"agrees with the consensus ({top.Count} of {answers.Count})",
+            $"differs from the consensus ({top.Count} of {answers.Count} chose another answer)");
+        return new TaskOutcome(decided, Confidence(top, answers.Count, labelCount), task.Required);
     }
+
+    /// <summary>Accepts the pending answers whose value is among <paramref name="accepted"/>, rejects the rest.</summary>
+    private static List<Decision> Judge(IEnumerable<Answer> pending, IReadOnlyList<string> accepted, string inputs,
+        string acceptReason, string rejectReason) =>
+        pending.Select(answer => accepted.Contains(answer.Value, StringComparer.Ordinal)
+                ? new Decision(answer.SubmissionId, DecisionStatus.Accepted, acceptReason, MajorityVersion, inputs)
+                : new Decision(answer.SubmissionId, DecisionStatus.Rejected, rejectReason, MajorityVersion, inputs))
+            .ToList();
 
     /// <summary>
     /// Votes per label, most votes first; equal counts in order of first arrival, so the order is deterministic.
