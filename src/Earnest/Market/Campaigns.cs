@@ -48,18 +48,19 @@ public sealed class Campaigns(SqliteDatabase database, NetworkKey key, TimeProvi
             .Require(body.Overlap is null or (>= 1 and <= MaxOverlap), "overlap",
                 $"Overlap is 1 to {MaxOverlap} answers per task.")
             .Require(assets.Any(a => a.Symbol == asset), "asset", $"No asset {asset}.");
+        var overlap = body.Overlap ?? 3;
+        var policy = Policies.From(body.Policy, overlap, validation);
         if (!validation.IsValid)
         {
             return Problem.Invalid(validation);
         }
-        var overlap = body.Overlap ?? 3;
         var row = new CampaignRow
         {
             Id = Ids.New("cmp", time), Requester = requester, Title = body.Title!.Trim(),
             Instructions = body.Instructions ?? "", Kind = Classification,
             Labels = JsonSerializer.Serialize(labels), Reward = body.Reward!.Value, Budget = body.Budget!.Value,
             Overlap = overlap, Asset = asset,
-            Policy = JsonSerializer.Serialize(VerificationPolicy.ForOverlap(overlap)),
+            Policy = JsonSerializer.Serialize(policy),
             Status = CampaignStatus.Draft,
         };
         await database.WriteAsync(tx =>
@@ -134,7 +135,7 @@ public sealed class Campaigns(SqliteDatabase database, NetworkKey key, TimeProvi
                     """, new
                 {
                     campaignId, seq = next, t.Id, data = t.Data!.Value.GetRawText(), t.Gold,
-                    required = campaign.Overlap,
+                    required = campaign.VerificationPolicy.InitialRequired,
                 });
                 next += inserted;
                 added += inserted;
@@ -267,22 +268,45 @@ public sealed class Campaigns(SqliteDatabase database, NetworkKey key, TimeProvi
             """).Select(r => new OpenCampaignView(r.Id, r.Title, r.Kind, r.Reward, r.Asset, (int)r.Available))
             .ToList());
 
-    /// <summary>Each task's inferred answer and confidence (gold tasks answer with their gold).</summary>
-    public Outcome<CampaignResults> Results(string requester, string campaignId)
+    /// <summary>
+    /// Each task's answer and confidence — the decided answer once decided (what was paid for), else the campaign
+    /// aggregator's current inference; gold tasks answer with their gold — and each contributor's quality.
+    /// </summary>
+    public Outcome<CampaignResults> Results(string requester, string campaignId) => database.Read<Outcome<CampaignResults>>(c =>
     {
-        var owner = database.Read(c => c.ExecuteScalar<string?>(
-            "SELECT requester FROM campaigns WHERE id = @campaignId", new { campaignId }));
-        if (owner != requester)
+        var campaign = c.QuerySingleOrDefault<CampaignRow>("SELECT * FROM campaigns WHERE id = @campaignId",
+            new { campaignId });
+        if (campaign is null || campaign.Requester != requester)
         {
             return Problem.Of(Failure.NotFound, "No such campaign of yours.");
         }
-        var rows = database.Read(c => c.Query<TaskRow>(
-            "SELECT * FROM tasks WHERE campaign_id = @campaignId ORDER BY seq", new { campaignId }).ToList());
-        return new CampaignResults(campaignId, rows.Select(t => t.Gold is not null
-            ? new TaskResult(t.Id, t.Gold, 1.0, (int)t.Answers, true, true)
-            : new TaskResult(t.Id, t.Answer, t.Confidence, (int)t.Answers, t.Status == TaskStatus.Decided, false))
-            .ToList());
-    }
+        var fit = CampaignModel.Run(c, null, campaign);
+        var rows = c.Query<TaskRow>("SELECT * FROM tasks WHERE campaign_id = @campaignId ORDER BY seq", new { campaignId });
+        var results = rows.Select(t =>
+        {
+            if (t.Gold is not null)
+            {
+                return new TaskResult(t.Id, t.Gold, 1.0, (int)t.Answers, true, true);
+            }
+            if (t.Status == TaskStatus.Decided)
+            {
+                return new TaskResult(t.Id, t.Answer, t.Confidence, (int)t.Answers, true, false);
+            }
+            var model = fit.For(t.Seq);
+            return new TaskResult(t.Id, model.Answer, model.Answer is null ? null : model.Confidence, (int)t.Answers,
+                false, false);
+        }).ToList();
+        var quality = fit.Matrix.WorkerIds.Select((w, i) => (w, i)).ToDictionary(x => x.w, x => fit.Result.WorkerQuality[x.i]);
+        var contributors = c.Query<(string Contributor, long Submissions, long Accepted, long GoldAnswered, long GoldCorrect)>("""
+            SELECT contributor, COUNT(*), COALESCE(SUM(status = 'accepted'), 0), COALESCE(SUM(gold), 0),
+                COALESCE(SUM(gold = 1 AND status = 'accepted'), 0)
+            FROM submissions WHERE campaign_id = @campaignId GROUP BY contributor ORDER BY contributor
+            """, new { campaignId }).Select(r => new ContributorQuality(r.Contributor, (int)r.Submissions,
+                (int)r.Accepted, (int)r.GoldAnswered, (int)r.GoldCorrect,
+                new Verification.GoldRecord((int)r.GoldAnswered, (int)r.GoldCorrect).Quality,
+                quality.GetValueOrDefault(r.Contributor))).ToList();
+        return new CampaignResults(campaignId, fit.Aggregator.Version, results, contributors);
+    });
 
     /// <summary>Results as CSV (RFC 4180): taskId,answer,confidence,submissions,decided,gold.</summary>
     public static string ToCsv(CampaignResults results)
@@ -328,7 +352,7 @@ public sealed class Campaigns(SqliteDatabase database, NetworkKey key, TimeProvi
         var escrow = c.ExecuteScalar<long?>("SELECT amount FROM balances WHERE account = @escrowAccount AND asset = @Asset",
             new { escrowAccount, row.Asset }) ?? 0;
         return new CampaignView(row.Id, row.Status, row.Title, row.Instructions, row.Kind, row.LabelList, row.Reward,
-            row.Budget, (int)row.Overlap, row.Asset, (int)row.TaskCount, (int)counts.Gold, (int)counts.Done,
+            row.Budget, (int)row.Overlap, row.Asset, row.VerificationPolicy, (int)row.TaskCount, (int)counts.Gold, (int)counts.Done,
             (int)subs.All, (int)subs.Accepted, (int)subs.Rejected, (int)subs.Pending, money.Spent, escrow,
             money.Refunded, Time.FromMicros(row.CreatedAt),
             row.PublishedAt is null ? null : Time.FromMicros(row.PublishedAt.Value),

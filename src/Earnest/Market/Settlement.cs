@@ -25,8 +25,13 @@ internal static class Settlement
             new { task.CampaignId, task.Seq }).ToList();
         var answers = submissions
             .Select(s => new Answer(s.Id, s.Contributor, s.Answer, DecisionText.Parse(s.Status))).ToList();
-        var outcome = Verifier.Decide(campaign.VerificationPolicy, new TaskState((int)task.Required, task.Gold),
-            answers, campaign.LabelList.Count, closing);
+        var policy = campaign.VerificationPolicy;
+        var state = new TaskState((int)task.Required, task.Gold);
+        var outcome = task.Gold is not null || policy.IsClassicMajority
+            ? Verifier.Decide(policy, state, answers, campaign.LabelList.Count, closing)
+            : Verifier.NeedsModel(policy, state, answers, closing)
+                ? Verifier.DecideByModel(policy, state, answers, CampaignModel.Run(tx, campaign).For(task.Seq), closing)
+                : new TaskOutcome([], null, (int)task.Required);
         var payments = new Dictionary<string, SignedTransfer>(StringComparer.Ordinal);
         var byId = submissions.ToDictionary(s => s.Id, StringComparer.Ordinal);
         foreach (var decision in outcome.Decisions)

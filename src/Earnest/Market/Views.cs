@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Earnest.Ledger;
+using Earnest.Verification;
 
 namespace Earnest.Market;
 
@@ -16,14 +17,27 @@ public static class CampaignStatus
 
 /// <summary>The body of a create-campaign call.</summary>
 public sealed record CreateCampaign(string? Title, string? Instructions, string? Kind, IReadOnlyList<string>? Labels,
-    long? Reward, long? Budget, int? Overlap, string? Asset);
+    long? Reward, long? Budget, int? Overlap, string? Asset, PolicyRequest? Policy = null);
+
+/// <summary>The verification policy of a create-campaign call; every field is optional.</summary>
+/// <param name="Aggregator">The aggregator's name ("mv", "ds", …); defaults to Earnest's default.</param>
+/// <param name="DynamicOverlap">Ask for answers until the aggregator is this confident, between min and max.</param>
+/// <param name="GoldShare">Share of each contributor's tasks that are gold (0–1).</param>
+/// <param name="Qualification">The first this-many tasks of a new contributor are gold.</param>
+/// <param name="MinQuality">Contributors below this quality on gold (0–1) get no more of this campaign's work.</param>
+public sealed record PolicyRequest(string? Aggregator, DynamicOverlapRequest? DynamicOverlap, double? GoldShare,
+    int? Qualification, double? MinQuality);
+
+/// <summary>Dynamic overlap in a create-campaign call.</summary>
+public sealed record DynamicOverlapRequest(int? Min, int? Max, double? Confidence);
 
 /// <summary>One task in an add-tasks call: the requester's own id, the item, and optionally the hidden gold answer.</summary>
 public sealed record NewTask(string? Id, JsonElement? Data, string? Gold);
 
 /// <summary>A campaign as its requester sees it.</summary>
 public sealed record CampaignView(string Id, string Status, string Title, string Instructions, string Kind,
-    IReadOnlyList<string> Labels, long Reward, long Budget, int Overlap, string Asset, int Tasks, int GoldTasks,
+    IReadOnlyList<string> Labels, long Reward, long Budget, int Overlap, string Asset, VerificationPolicy Policy,
+    int Tasks, int GoldTasks,
     int TasksDone, int Submissions, int Accepted, int Rejected, int Pending, long Spent, long Escrow, long Refunded,
     DateTimeOffset CreatedAt, DateTimeOffset? PublishedAt, DateTimeOffset? ClosedAt);
 
@@ -44,8 +58,20 @@ public sealed record Closed(string Status, long Refunded, TransferView? Transfer
 public sealed record TaskResult(string TaskId, string? Answer, double? Confidence, int Submissions, bool Decided,
     bool Gold);
 
-/// <summary>All results of a campaign.</summary>
-public sealed record CampaignResults(string CampaignId, IReadOnlyList<TaskResult> Results);
+/// <summary>A contributor's work on a campaign and its estimated quality.</summary>
+/// <param name="Address">The contributor.</param>
+/// <param name="Submissions">Answers given.</param>
+/// <param name="Accepted">Answers accepted (and paid).</param>
+/// <param name="GoldAnswered">Gold tasks answered.</param>
+/// <param name="GoldCorrect">Gold tasks answered correctly.</param>
+/// <param name="GoldQuality">Accuracy on gold under a Beta prior (see GoldRecord).</param>
+/// <param name="ModelQuality">The campaign aggregator's estimate of the contributor's accuracy.</param>
+public sealed record ContributorQuality(string Address, int Submissions, int Accepted, int GoldAnswered,
+    int GoldCorrect, double GoldQuality, double ModelQuality);
+
+/// <summary>All results of a campaign: each task's answer and each contributor's quality.</summary>
+public sealed record CampaignResults(string CampaignId, string Aggregator, IReadOnlyList<TaskResult> Results,
+    IReadOnlyList<ContributorQuality> Contributors);
 
 /// <summary>A lease of one task to the caller. The task's own id and whether it is gold are not revealed.</summary>
 public sealed record AssignmentView(string Id, string CampaignId, string Kind, string Title, string Instructions,

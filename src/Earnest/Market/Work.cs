@@ -3,6 +3,7 @@ using Dapper;
 using Earnest.Identity;
 using Earnest.Ledger;
 using Earnest.Storage;
+using Earnest.Verification;
 
 namespace Earnest.Market;
 
@@ -85,9 +86,22 @@ public sealed class Work(SqliteDatabase database, NetworkKey key, TimeProvider t
             """, new { campaign.Id, contributor });
         var goldTasks = tx.Scalar<long>("SELECT COUNT(*) FROM tasks WHERE campaign_id = @Id AND gold IS NOT NULL",
             new { campaign.Id });
-        var task = Leasing.PreferGold(mine.Gold, mine.All, goldTasks, campaign.TaskCount)
-            ? NextTask(tx, campaign.Id, contributor, gold: true) ?? NextTask(tx, campaign.Id, contributor, gold: false)
-            : NextTask(tx, campaign.Id, contributor, gold: false);
+        var policy = campaign.VerificationPolicy;
+        var record = tx.QuerySingle<(long Answered, long Correct)>("""
+            SELECT COUNT(*), COALESCE(SUM(status = 'accepted'), 0) FROM submissions
+            WHERE campaign_id = @Id AND contributor = @contributor AND gold = 1
+            """, new { campaign.Id, contributor });
+        var next = Qualification.Decide(policy, new GoldRecord((int)record.Answered, (int)record.Correct), mine.Gold,
+            goldTasks);
+        var goldShare = policy.GoldShare ?? (campaign.TaskCount == 0 ? 0 : (double)goldTasks / campaign.TaskCount);
+        var task = next switch
+        {
+            Qualification.Next.None => null,
+            Qualification.Next.Gold => NextTask(tx, campaign.Id, contributor, gold: true),
+            _ when goldTasks > 0 && Leasing.PreferGold(mine.Gold, mine.All, goldShare) =>
+                NextTask(tx, campaign.Id, contributor, gold: true) ?? NextTask(tx, campaign.Id, contributor, gold: false),
+            _ => NextTask(tx, campaign.Id, contributor, gold: false),
+        };
         if (task is null)
         {
             return null;
@@ -240,9 +254,9 @@ public static class Leasing
         reward > 0 && committed >= 0 && escrow / reward > committed;
 
     /// <summary>
-    /// True when the contributor's next task should be gold: its share of gold so far is below the campaign's share
-    /// of gold tasks. The first task of a campaign with gold is gold, so quality is measured from the start.
+    /// True when the contributor's next task should be gold: its share of gold so far would stay below the gold
+    /// share. With any gold share above zero the first task is gold, so quality is measured from the start.
     /// </summary>
-    public static bool PreferGold(long goldDone, long allDone, long goldTasks, long allTasks) =>
-        goldTasks > 0 && allTasks > 0 && goldDone * allTasks < goldTasks * (allDone + 1);
+    public static bool PreferGold(long goldDone, long allDone, double goldShare) =>
+        goldShare > 0 && goldDone < goldShare * (allDone + 1);
 }

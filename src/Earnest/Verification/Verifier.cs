@@ -25,20 +25,14 @@ public sealed record Decision(string SubmissionId, DecisionStatus Status, string
 /// <summary>A task's inferred answer and the confidence in it.</summary>
 public sealed record Consensus(string Answer, double Confidence, int Votes, int Answers);
 
+/// <summary>
+/// An aggregator's inference about one task, and what it was computed from: the campaign's answers up to submission
+/// sequence <paramref name="FitThroughSeq"/>, with the aggregator of <paramref name="AggregatorVersion"/>.
+/// </summary>
+public sealed record ModelView(string? Answer, double Confidence, string AggregatorVersion, long FitThroughSeq);
+
 /// <summary>What deciding a task produced: new decisions, the consensus if one was reached, and the answers wanted.</summary>
 public sealed record TaskOutcome(IReadOnlyList<Decision> Decisions, Consensus? Consensus, int Required);
-
-/// <summary>
-/// A campaign's verification policy, as data. Gold tasks are decided by their known answer; other tasks by
-/// fixed-overlap majority vote.
-/// </summary>
-/// <param name="Overlap">Answers wanted per (non-gold) task before majority vote decides.</param>
-/// <param name="MaxOverlap">The most answers a tied task may collect while waiting for the tie to break.</param>
-public sealed record VerificationPolicy(int Overlap, int MaxOverlap)
-{
-    /// <summary>The policy of a campaign created with only an overlap: ties may draw up to overlap×2+1 answers.</summary>
-    public static VerificationPolicy ForOverlap(int overlap) => new(overlap, overlap * 2 + 1);
-}
 
 /// <summary>
 /// The verifiers: pure functions of the recorded answers, so a replay of the same answers in the same order
@@ -65,6 +59,62 @@ public static class Verifier
             return DecideByGold(task, answers);
         }
         return DecideByMajority(policy, task, answers, labelCount, closing);
+    }
+
+    /// <summary>Name and version of the verifier that decides by an aggregator's inference.</summary>
+    public const string ModelVersion = "model/1";
+
+    /// <summary>
+    /// True when deciding this task needs an aggregator's inference: a non-gold task under a model policy with
+    /// undecided answers and at least the answers it asked for (or a closing campaign).
+    /// </summary>
+    public static bool NeedsModel(VerificationPolicy policy, TaskState task, IReadOnlyList<Answer> answers,
+        bool closing) =>
+        task.Gold is null && !policy.IsClassicMajority && answers.Any(a => a.Status == DecisionStatus.Pending) &&
+        (closing || answers.Count >= task.Required);
+
+    /// <summary>
+    /// Decides a non-gold task from an aggregator's inference. Under fixed overlap the task is decided once its
+    /// answers are in; under dynamic overlap once the confidence reaches the threshold or the answers reach the
+    /// maximum, else it asks for one more answer. Answers equal to the inferred answer are accepted.
+    /// </summary>
+    public static TaskOutcome DecideByModel(VerificationPolicy policy, TaskState task, IReadOnlyList<Answer> answers,
+        ModelView model, bool closing)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        ArgumentNullException.ThrowIfNull(model);
+        if (!NeedsModel(policy, task, answers, closing))
+        {
+            return new TaskOutcome([], null, task.Required);
+        }
+        var ready = closing || model.Answer is null || policy.Dynamic is not { } dynamic ||
+                    model.Confidence >= dynamic.Confidence || answers.Count >= dynamic.Max;
+        if (!ready)
+        {
+            return new TaskOutcome([], null, answers.Count + 1);
+        }
+        var inputs = JsonSerializer.Serialize(new
+        {
+            aggregator = model.AggregatorVersion,
+            fitThroughSeq = model.FitThroughSeq,
+            required = task.Required,
+            answers = answers.Select(a => a.SubmissionId),
+            inferred = model.Answer,
+            confidence = model.Confidence,
+            closing,
+        });
+        var confidence = model.Confidence.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture);
+        var decisions = answers.Where(a => a.Status == DecisionStatus.Pending)
+            .Select(a => string.Equals(a.Value, model.Answer, StringComparison.Ordinal)
+                ? new Decision(a.SubmissionId, DecisionStatus.Accepted,
+                    $"agrees with the inferred answer (confidence {confidence}, {model.AggregatorVersion})", ModelVersion, inputs)
+                : new Decision(a.SubmissionId, DecisionStatus.Rejected,
+                    $"differs from the inferred answer (confidence {confidence}, {model.AggregatorVersion})", ModelVersion, inputs))
+            .ToList();
+        var votes = answers.Count(a => a.Value == model.Answer);
+        return new TaskOutcome(decisions,
+            model.Answer is null ? null : new Consensus(model.Answer, model.Confidence, votes, answers.Count),
+            task.Required);
     }
 
     private static TaskOutcome DecideByGold(TaskState task, IReadOnlyList<Answer> answers)
