@@ -2,6 +2,7 @@ using System.CommandLine;
 using Earnest.Identity;
 using Earnest.Ledger;
 using Earnest.Server;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -75,11 +76,9 @@ public static class ServeCommand
         var command = new Command("serve", "Run a node: the HTTP API on the embedded SQLite store.") { data, urls, production };
         command.SetAction(async (parse, ct) =>
         {
-            var options = new EarnestOptions
-            {
-                DataFolder = parse.GetValue(data)!,
-                DevNetwork = !parse.GetValue(production),
-            };
+            var options = Settings.Load();
+            options.DataFolder = parse.GetValue(data)!;
+            options.DevNetwork = options.DevNetwork && !parse.GetValue(production);
             var url = parse.GetValue(urls)!;
             if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
             {
@@ -99,6 +98,30 @@ public static class ServeCommand
             return 0;
         });
         return command;
+    }
+}
+
+/// <summary>
+/// Node settings from the environment: <c>EARNEST_</c> variables bind to <see cref="EarnestOptions"/>
+/// (e.g. <c>EARNEST_LeaseDuration=00:05:00</c>, <c>EARNEST_MaxActiveAssignmentsPerContributor=5</c>); command-line
+/// options override them.
+/// </summary>
+public static class Settings
+{
+    /// <summary>The options, from defaults and the environment; a malformed value is a one-line error.</summary>
+    public static EarnestOptions Load()
+    {
+        var configuration = new ConfigurationBuilder().AddEnvironmentVariables("EARNEST_").Build();
+        var options = new EarnestOptions();
+        try
+        {
+            configuration.Bind(options);
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new CliException("bad EARNEST_ setting: " + ex.Message);
+        }
+        return options;
     }
 }
 
