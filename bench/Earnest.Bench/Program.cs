@@ -1,1 +1,57 @@
-Console.WriteLine("Earnest benchmarks: see bench/README.md");
+using Earnest.Bench.Loop;
+using Earnest.Bench.Micro;
+
+namespace Earnest.Bench;
+
+/// <summary>
+/// The benchmark command: <c>loop</c> measures the earn loop end to end (in-process and over HTTP), <c>micro</c> runs
+/// the BenchmarkDotNet micro-benchmarks of the hot pure pieces. <c>serve</c> is the HTTP server that <c>loop</c>
+/// starts as its child process; it is not meant to be run by hand.
+/// </summary>
+public static class Program
+{
+    /// <summary>Exit code of a usage error.</summary>
+    public const int UsageError = 2;
+
+    /// <summary>Dispatches to a command.</summary>
+    public static async Task<int> Main(string[] args)
+    {
+        try
+        {
+            return args switch
+            {
+                ["loop", .. var rest] => await LoopCommand.RunAsync(LoopSettings.Parse(rest)),
+                ["micro", .. var rest] => MicroCommand.Run(rest),
+                ["serve", .. var rest] => await ServeCommand.RunAsync(rest),
+                ["help" or "--help" or "-h"] => Usage(0),
+                _ => Usage(UsageError),
+            };
+        }
+        catch (UsageException ex)
+        {
+            Console.Error.WriteLine("earnest-bench: " + ex.Message);
+            return Usage(UsageError);
+        }
+    }
+
+    private static int Usage(int exitCode)
+    {
+        var text = """
+            usage: dotnet run -c Release --project bench/Earnest.Bench -- <command> [options]
+
+              loop [--contributors N] [--tasks N] [--seconds S] [--overlap N] [--http child|inproc] [--seed N]
+                  The earn loop (lease, submit, verify, pay) in-process and over HTTP on 127.0.0.1: throughput
+                  and latency p50/p99 of lease and submit, printed as a table. Defaults: 16 contributors,
+                  5000 tasks (10% gold), overlap 3, 10 s per measured row, HTTP server in a child process.
+                  Data goes to a fresh folder under the temp folder ($TMPDIR), removed afterwards.
+              micro [BenchmarkDotNet arguments]
+                  Receipt signing and verification, Verifier.Decide (BenchmarkDotNet, [MemoryDiagnoser]).
+                  Without arguments runs every benchmark (--filter '*').
+            """;
+        (exitCode == 0 ? Console.Out : Console.Error).WriteLine(text);
+        return exitCode;
+    }
+}
+
+/// <summary>A command line the benchmark does not understand.</summary>
+public sealed class UsageException(string message) : Exception(message);

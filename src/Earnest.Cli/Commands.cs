@@ -23,6 +23,7 @@ public static class Commands
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(WalletCommands.Create());
         root.Subcommands.Add(ReceiptCommands.Create());
+        root.Subcommands.Add(AggregateCommand.Create());
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {

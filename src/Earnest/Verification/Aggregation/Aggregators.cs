@@ -7,6 +7,7 @@ public static class Aggregators
     public static IReadOnlyList<IAggregator> All { get; } =
     [
         new MajorityVote(),
+        new DawidSkene(),
     ];
 
     /// <summary>The method of a name, or null.</summary>
