@@ -14,7 +14,7 @@ namespace Earnest.Cli;
 public static class AggregateCommand
 {
     /// <summary>The method used when none is named.</summary>
-    public const string DefaultMethod = "mv";
+    public const string DefaultMethod = Aggregators.Default;
 
     /// <summary>Builds the command.</summary>
     public static Command Create()

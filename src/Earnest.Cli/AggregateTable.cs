@@ -34,6 +34,11 @@ public static class AggregateTable
             }
         });
         var markdown = Markdown(datasets.Select(Path.GetFileName).ToList()!, methods, cells, s);
+        if (Console.IsOutputRedirected)
+        {
+            // Redirected output has no terminal width; a wide table must not wrap mid-number.
+            AnsiConsole.Profile.Width = 240;
+        }
         AnsiConsole.Write(Table(datasets.Select(Path.GetFileName).ToList()!, methods, cells));
         foreach (var line in replay)
         {

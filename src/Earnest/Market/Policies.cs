@@ -7,7 +7,7 @@ namespace Earnest.Market;
 public static class Policies
 {
     /// <summary>Earnest's default aggregator for campaigns that do not name one (see docs/verification.md).</summary>
-    public const string DefaultAggregator = "mv";
+    public const string DefaultAggregator = Aggregators.Default;
 
     /// <summary>Bounds of dynamic overlap and qualification.</summary>
     public const int MaxAnswersPerTask = 50, MaxQualification = 100;

@@ -3,11 +3,29 @@ namespace Earnest.Verification.Aggregation;
 /// <summary>Every aggregator, by the name campaign policies and the command line use.</summary>
 public static class Aggregators
 {
+    /// <summary>
+    /// Earnest's default: Dawid–Skene with a Dirichlet prior on each confusion row worth
+    /// <see cref="RegularizedDiagonal"/> pseudo-answers on the right label (and the usual 0.01 elsewhere). Chosen by
+    /// the experiment in docs/verification.md: best mean accuracy over all 18 categorical datasets with 10 % gold.
+    /// </summary>
+    public const string Default = "rds";
+
+    /// <summary>Pseudo-answers on the diagonal of the default's confusion prior.</summary>
+    public const double RegularizedDiagonal = 2;
+
     /// <summary>All methods, categorical then numeric.</summary>
     public static IReadOnlyList<IAggregator> All { get; } =
     [
         new MajorityVote(),
+        new Wawa(),
         new DawidSkene(),
+        new OneCoinDawidSkene(),
+        new DawidSkene(RegularizedDiagonal, DawidSkene.Smoothing, Default),
+        new Glad(),
+        new Mace(),
+        new MeanValue(),
+        new MedianValue(),
+        new ReliabilityWeightedMean(),
     ];
 
     /// <summary>The method of a name, or null.</summary>
