@@ -6,8 +6,13 @@ namespace Earnest.Market;
 /// <summary>Turns a create-campaign call's policy into a <see cref="VerificationPolicy"/>, validating each field.</summary>
 public static class Policies
 {
-    /// <summary>Earnest's default aggregator for campaigns that do not name one (see docs/verification.md).</summary>
-    public const string DefaultAggregator = Aggregators.Default;
+    /// <summary>
+    /// The aggregator of campaigns that do not name one: majority vote with tie handling. Offline, the regularised
+    /// Dawid–Skene (<see cref="Aggregators.Default"/>) is more accurate, but a campaign decides each task as soon as
+    /// its answers are in, when most contributors have answered only a few tasks; there the demo's crowd measured
+    /// 93.0 % for majority vote against 90.7 % for "rds", at twice the cost per decision (docs/verification.md).
+    /// </summary>
+    public const string DefaultAggregator = "mv";
 
     /// <summary>Bounds of dynamic overlap and qualification.</summary>
     public const int MaxAnswersPerTask = 50, MaxQualification = 100;

@@ -14,8 +14,14 @@ namespace Earnest.Verification.Aggregation;
 public sealed class DawidSkene(double diagonalPrior = DawidSkene.Smoothing, double offDiagonalPrior = DawidSkene.Smoothing,
     string name = "ds") : IAggregator
 {
-    /// <summary>Pseudo-count added to every confusion cell and prior entry.</summary>
+    /// <summary>Pseudo-count added to every confusion cell.</summary>
     public const double Smoothing = 0.01;
+
+    /// <summary>
+    /// Pseudo-count of each label in the class prior (Laplace): with few tasks, an unsmoothed prior estimated from
+    /// the posteriors collapses onto the commonest label and then outvotes single answers.
+    /// </summary>
+    public const double ClassPrior = 1;
 
     /// <inheritdoc />
     public string Name => name;
@@ -83,7 +89,7 @@ internal sealed class DawidSkeneModel(int workers, int labels, double diagonal, 
         {
             _confusion[c] = (c / k) % k == c % k ? diagonal : offDiagonal;
         }
-        Array.Fill(_prior, DawidSkene.Smoothing);
+        Array.Fill(_prior, DawidSkene.ClassPrior);
         for (var t = 0; t < m.TaskCount; t++)
         {
             if (m.AnswersOf(t) == 0)

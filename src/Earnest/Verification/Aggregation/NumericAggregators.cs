@@ -127,14 +127,16 @@ public sealed class ReliabilityWeightedMean : IAggregator
         while (iterations < options.MaxIterations)
         {
             iterations++;
-            Weights(matrix, value, weight);
+            var cap = Weights(matrix, value, weight);
             var next = new double[matrix.TaskCount];
             for (var t = 0; t < matrix.TaskCount; t++)
             {
                 double sum = 0, total = 0;
                 for (var i = matrix.TaskStart[t]; i < matrix.TaskStart[t + 1]; i++)
                 {
-                    sum += weight[matrix.Worker[i]] * matrix.Value![i];
+                    // Huber: an answer counts at most `cap` away from the current estimate.
+                    var clipped = Math.Clamp(matrix.Value![i], value[t] - cap, value[t] + cap);
+                    sum += weight[matrix.Worker[i]] * clipped;
                     total += weight[matrix.Worker[i]];
                 }
                 next[t] = total > 0 ? sum / total : double.NaN;
@@ -156,10 +158,13 @@ public sealed class ReliabilityWeightedMean : IAggregator
         return NumericResult.Of(matrix, value, Quality(matrix, value), iterations);
     }
 
-    private static void Weights(AnswerMatrix m, double[] value, double[] weight)
+    /// <summary>Sets each contributor's weight; returns the residual cap.</summary>
+    private static double Weights(AnswerMatrix m, double[] value, double[] weight)
     {
         var residuals = Enumerable.Range(0, m.AnswerCount).Select(i => Math.Abs(m.Value![i] - value[m.Task[i]])).ToArray();
-        var typical = residuals.Length == 0 ? 1 : Math.Max(MedianValue.Median(residuals), 1e-9);
+        // The mean absolute residual, not the median: integer scores often sit exactly on the median, which would
+        // make a median residual 0 and clip every answer onto the starting estimate.
+        var typical = residuals.Length == 0 ? 1 : Math.Max(residuals.Average(), 1e-9);
         var cap = HuberCap * typical;
         var sq = new double[m.WorkerCount];
         var n = new double[m.WorkerCount];
@@ -176,6 +181,7 @@ public sealed class ReliabilityWeightedMean : IAggregator
         {
             weight[w] = 1 / ((sq[w] + prior) / (n[w] + 1));
         }
+        return cap;
     }
 
     /// <summary>Quality in [0, 1]: 1 / (1 + the contributor's mean absolute residual over the typical one).</summary>

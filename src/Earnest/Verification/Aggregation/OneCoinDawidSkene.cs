@@ -64,7 +64,7 @@ public sealed class OneCoinDawidSkene : IAggregator
         {
             accuracy[w] = (right[w] + PriorRight) / (total[w] + PriorRight + PriorWrong);
         }
-        Array.Fill(prior, DawidSkene.Smoothing);
+        Array.Fill(prior, DawidSkene.ClassPrior);
         for (var t = 0; t < m.TaskCount; t++)
         {
             if (m.AnswersOf(t) > 0)
