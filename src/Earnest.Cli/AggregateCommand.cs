@@ -31,17 +31,23 @@ public static class AggregateCommand
         var positive = new Option<string?>("--positive") { Description = "The positive label for F1 (default \"1\")." };
         var zheng = new Option<bool>("--zheng-protocol") { Description = "Score truth tasks without answers as a random guess, as Zheng et al. do." };
         var markdown = new Option<string?>("--markdown") { Description = "Folder mode: also write the table as Markdown to this file." };
+        var minAnswers = new Option<int>("--min-answers") { Description = "Replay: answers every task gets before confidence is looked at.", DefaultValueFactory = _ => 3 };
         var goldShare = new Option<double>("--gold-share") { Description = "Use this share of each dataset's truth as known gold (seeded) and score on the rest.", DefaultValueFactory = _ => 0 };
         var command = new Command("aggregate", "Infer true answers and contributor quality from crowd answers.")
         {
             input, method, truth, numeric, labels, output, replay, thresholds, seed, positive, zheng, markdown, goldShare,
+            minAnswers,
         };
         command.SetAction(parse =>
         {
             var settings = new AggregateSettings(parse.GetValue(method)!, parse.GetValue(numeric),
                 parse.GetValue(labels)?.Split(',', StringSplitOptions.TrimEntries), parse.GetValue(replay),
                 ParseThresholds(parse.GetValue(thresholds)!), parse.GetValue(seed), parse.GetValue(positive),
-                parse.GetValue(zheng), parse.GetValue(goldShare));
+                parse.GetValue(zheng), parse.GetValue(goldShare), parse.GetValue(minAnswers));
+            if (settings.MinAnswers < 1)
+            {
+                throw new CliException("--min-answers is at least 1");
+            }
             if (settings.GoldShare is < 0 or >= 1)
             {
                 throw new CliException("--gold-share is at least 0 and below 1");
@@ -169,11 +175,11 @@ public static class AggregateCommand
     {
         var full = aggregator.Aggregate(data.Matrix, new AggregationOptions());
         var fullScore = Scoring.Categorical(data.Matrix, data.Truth!, full.Answer);
-        yield return $"dynamic overlap ({aggregator.Name}, seed {s.Seed}); full overlap: {data.Matrix.AnswerCount} answers, accuracy {fullScore.Accuracy * 100:0.00}%";
+        yield return $"dynamic overlap ({aggregator.Name}, seed {s.Seed}, at least {s.MinAnswers} answers); full overlap: {data.Matrix.AnswerCount} answers, accuracy {fullScore.Accuracy * 100:0.00}%";
         yield return "threshold  answers paid  share    accuracy";
         foreach (var threshold in s.Thresholds)
         {
-            var r = DynamicOverlapReplay.Run(data.Matrix, data.Truth!, aggregator, new ReplaySettings(threshold, 1, int.MaxValue, s.Seed));
+            var r = DynamicOverlapReplay.Run(data.Matrix, data.Truth!, aggregator, new ReplaySettings(threshold, s.MinAnswers, int.MaxValue, s.Seed));
             yield return $"{threshold,9:0.###}  {r.AnswersPaid,12}  {r.Share * 100,5:0.0}%  {r.Accuracy * 100,7:0.00}%";
         }
     }
@@ -181,7 +187,7 @@ public static class AggregateCommand
 
 /// <summary>Settings of one aggregate run.</summary>
 public sealed record AggregateSettings(string Method, bool Numeric, IReadOnlyList<string>? Labels, bool Replay,
-    double[] Thresholds, int Seed, string? Positive, bool ZhengProtocol, double GoldShare);
+    double[] Thresholds, int Seed, string? Positive, bool ZhengProtocol, double GoldShare, int MinAnswers = 3);
 
 /// <summary>Known gold for experiments: a seeded sample of the truth, hidden from scoring.</summary>
 public static class Gold
