@@ -1,5 +1,6 @@
 using Earnest.Bench.Loop;
 using Earnest.Bench.Micro;
+using Earnest.Bench.Aggregation;
 
 namespace Earnest.Bench;
 
@@ -22,6 +23,7 @@ public static class Program
             {
                 ["loop", .. var rest] => await LoopCommand.RunAsync(LoopSettings.Parse(rest)),
                 ["micro", .. var rest] => MicroCommand.Run(rest),
+                ["aggregate"] => Aggregation.AggregateBenchmark.Run(),
                 ["serve", .. var rest] => await ServeCommand.RunAsync(rest),
                 ["help" or "--help" or "-h"] => Usage(0),
                 _ => Usage(UsageError),
@@ -44,6 +46,9 @@ public static class Program
                   and latency p50/p99 of lease and submit, printed as a table. Defaults: 16 contributors,
                   5000 tasks (10% gold), overlap 3, 10 s per measured row, HTTP server in a child process.
                   Data goes to a fresh folder under the temp folder ($TMPDIR), removed afterwards.
+              aggregate
+                  Dawid–Skene on 1,000,000 synthetic answers (100,000 tasks, 5,000 contributors, 5 labels): full fit
+                  to convergence on one thread, and incremental re-decision of one task with the fitted model.
               micro [BenchmarkDotNet arguments]
                   Receipt signing and verification, Verifier.Decide (BenchmarkDotNet, [MemoryDiagnoser]).
                   Without arguments runs every benchmark (--filter '*').

@@ -46,6 +46,18 @@ public sealed class DawidSkene(double diagonalPrior = DawidSkene.Smoothing, doub
         return new AggregationResult(answer, confidence, null, model.Accuracy(), iterations);
     }
 
+    /// <summary>
+    /// Fits the model once, for incremental re-decisions: <see cref="DawidSkeneFit.Infer"/> then decides one task from
+    /// its current answers in O(answers × labels), without refitting the campaign.
+    /// </summary>
+    public DawidSkeneFit FitModel(AnswerMatrix matrix, AggregationOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(matrix);
+        ArgumentNullException.ThrowIfNull(options);
+        var model = Fit(matrix, options, diagonalPrior, offDiagonalPrior, out _, out var iterations);
+        return new DawidSkeneFit(model, iterations);
+    }
+
     /// <summary>Runs EM; returns the fitted model and the final posteriors.</summary>
     internal static DawidSkeneModel Fit(AnswerMatrix m, AggregationOptions options, double diagonal,
         double offDiagonal, out double[] post, out int iterations)
@@ -69,6 +81,28 @@ public sealed class DawidSkene(double diagonalPrior = DawidSkene.Smoothing, doub
         }
         return model;
     }
+}
+
+/// <summary>A fitted Dawid–Skene model that decides single tasks from their answers.</summary>
+public sealed class DawidSkeneFit
+{
+    private readonly DawidSkeneModel _model;
+
+    internal DawidSkeneFit(DawidSkeneModel model, int iterations)
+    {
+        _model = model;
+        Iterations = iterations;
+    }
+
+    /// <summary>EM iterations the fit took.</summary>
+    public int Iterations { get; }
+
+    /// <summary>
+    /// The most probable label of a task and its posterior, from its answers (contributor index, label index).
+    /// A contributor the fit has not seen (index out of range) counts with the average confusion matrix.
+    /// </summary>
+    public (int Label, double Confidence) Infer(ReadOnlySpan<int> workers, ReadOnlySpan<int> labels) =>
+        _model.Infer(workers, labels);
 }
 
 /// <summary>Fitted Dawid–Skene parameters: a prior over labels and a confusion matrix per contributor.</summary>
@@ -154,6 +188,37 @@ internal sealed class DawidSkeneModel(int workers, int labels, double diagonal, 
             Posteriors.NormalizeLog(row);
         }
         Posteriors.Clamp(post, k, known);
+    }
+
+    /// <summary>The posterior argmax of one task from its answers; unseen contributors use a flat row.</summary>
+    public (int Label, double Confidence) Infer(ReadOnlySpan<int> workers, ReadOnlySpan<int> labels)
+    {
+        var k = Labels;
+        Span<double> row = stackalloc double[k];
+        _logPrior.CopyTo(row);
+        var known = _confusion.Length / (k * k);
+        for (var i = 0; i < workers.Length; i++)
+        {
+            if (workers[i] < 0 || workers[i] >= known)
+            {
+                continue; // no evidence about an unseen contributor's confusion: its answer does not move the posterior
+            }
+            var cell = workers[i] * k * k + labels[i];
+            for (var j = 0; j < k; j++)
+            {
+                row[j] += _logConfusion[cell + j * k];
+            }
+        }
+        Posteriors.NormalizeLog(row);
+        var best = 0;
+        for (var j = 1; j < k; j++)
+        {
+            if (row[j] > row[best])
+            {
+                best = j;
+            }
+        }
+        return (best, row[best]);
     }
 
     /// <summary>Each contributor's expected accuracy: Σ prior(k) × P(answer k | truth k).</summary>
