@@ -56,6 +56,9 @@ public sealed class CliErrorTests
                          ["verify-receipt", Path.Combine(folder, "missing.json")],
                          ["wallet", "nope"],
                          ["serve", "--urls", "ftp://x"],
+                         ["aggregate", Path.Combine(folder, "missing.csv")],
+                         ["aggregate", keyFile],
+                         ["aggregate", keyFile, "--method", "nope"],
                      })
             {
                 var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
@@ -71,6 +74,41 @@ public sealed class CliErrorTests
                     string.Join(" ", args) + " wrote: " + stderr);
             }
             Assert.Equal("existing", await File.ReadAllTextAsync(keyFile));
+        }
+        finally
+        {
+            TempFolder.Delete(folder);
+        }
+    }
+}
+
+public sealed class AggregateCliTests
+{
+    [Fact]
+    public async Task aggregate_writes_answers_as_csv_and_scores_them_against_the_truth()
+    {
+        var folder = TempFolder.Create();
+        try
+        {
+            var answers = Path.Combine(folder, "answers.csv");
+            var truth = Path.Combine(folder, "truth.csv");
+            await File.WriteAllTextAsync(answers, "task,worker,label\n1,a,x\n1,b,x\n1,c,y\n2,a,y\n2,b,y\n2,c,y\n3,a,x\n");
+            await File.WriteAllTextAsync(truth, "task,label\n1,x\n2,y\n3,y\n");
+            var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "Earnest.Cli.dll"), "aggregate", answers, "--truth", truth, "--method", "mv" })
+            {
+                start.ArgumentList.Add(a);
+            }
+            using var process = Process.Start(start)!;
+            var stdout = await process.StandardOutput.ReadToEndAsync();
+            var stderr = await process.StandardError.ReadToEndAsync();
+            await process.WaitForExitAsync();
+            Assert.True(process.ExitCode == 0, stderr);
+            var lines = stdout.Trim().Split('\n');
+            Assert.Equal("task,answer,confidence", lines[0]);
+            Assert.StartsWith("1,x,", lines[1], StringComparison.Ordinal);
+            Assert.StartsWith("2,y,", lines[2], StringComparison.Ordinal);
+            Assert.Contains("accuracy 66.67% over 3 truth tasks", stderr, StringComparison.Ordinal);
         }
         finally
         {
