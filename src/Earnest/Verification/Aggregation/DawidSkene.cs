@@ -37,13 +37,12 @@ public sealed class DawidSkene(double diagonalPrior = DawidSkene.Smoothing, doub
     {
         ArgumentNullException.ThrowIfNull(matrix);
         ArgumentNullException.ThrowIfNull(options);
-        if (matrix.LabelCount == 0 || matrix.TaskCount == 0)
+        if (Posteriors.IsEmpty(matrix))
         {
             return Posteriors.Empty(matrix);
         }
         var model = Fit(matrix, options, diagonalPrior, offDiagonalPrior, out var post, out var iterations);
-        var (answer, confidence) = Posteriors.Decide(matrix, post, options.Known);
-        return new AggregationResult(answer, confidence, null, model.Accuracy(), iterations);
+        return Posteriors.Result(matrix, post, options.Known, model.Accuracy(), iterations);
     }
 
     /// <summary>
@@ -62,23 +61,8 @@ public sealed class DawidSkene(double diagonalPrior = DawidSkene.Smoothing, doub
     internal static DawidSkeneModel Fit(AnswerMatrix m, AggregationOptions options, double diagonal,
         double offDiagonal, out double[] post, out int iterations)
     {
-        var k = m.LabelCount;
-        post = Posteriors.SoftMajority(m, options.Known);
-        var model = new DawidSkeneModel(m.WorkerCount, k, diagonal, offDiagonal);
-        var next = new double[post.Length];
-        iterations = 0;
-        while (iterations < options.MaxIterations)
-        {
-            iterations++;
-            model.MaximizeFrom(m, post);
-            model.Expect(m, next, options.Known);
-            var change = Posteriors.MaxChange(post, next);
-            (post, next) = (next, post);
-            if (change < options.Tolerance)
-            {
-                break;
-            }
-        }
+        var model = new DawidSkeneModel(m.WorkerCount, m.LabelCount, diagonal, offDiagonal);
+        (post, iterations) = Posteriors.Em(m, options, p => model.MaximizeFrom(m, p), p => model.Expect(m, p, null));
         return model;
     }
 }

@@ -28,30 +28,15 @@ public sealed class Mace : IAggregator
     {
         ArgumentNullException.ThrowIfNull(matrix);
         ArgumentNullException.ThrowIfNull(options);
-        var k = matrix.LabelCount;
-        if (k == 0 || matrix.TaskCount == 0)
+        if (Posteriors.IsEmpty(matrix))
         {
             return Posteriors.Empty(matrix);
         }
-        var post = Posteriors.SoftMajority(matrix, options.Known);
-        var next = new double[post.Length];
         var theta = new double[matrix.WorkerCount];
-        var xi = new double[matrix.WorkerCount * k];
-        var iterations = 0;
-        while (iterations < options.MaxIterations)
-        {
-            iterations++;
-            Maximize(matrix, post, theta, xi);
-            Expect(matrix, next, theta, xi, options.Known);
-            var change = Posteriors.MaxChange(post, next);
-            (post, next) = (next, post);
-            if (change < options.Tolerance)
-            {
-                break;
-            }
-        }
-        var (answer, confidence) = Posteriors.Decide(matrix, post, options.Known);
-        return new AggregationResult(answer, confidence, null, theta.Select(t => 1 - t).ToArray(), iterations);
+        var xi = new double[matrix.WorkerCount * matrix.LabelCount];
+        var (post, iterations) = Posteriors.Em(matrix, options,
+            p => Maximize(matrix, p, theta, xi), p => Expect(matrix, p, theta, xi));
+        return Posteriors.Result(matrix, post, options.Known, theta.Select(t => 1 - t).ToArray(), iterations);
     }
 
     /// <summary>Expected counts of knowing and spamming per answer, given the task posteriors.</summary>
@@ -91,7 +76,7 @@ public sealed class Mace : IAggregator
         }
     }
 
-    private static void Expect(AnswerMatrix m, double[] post, double[] theta, double[] xi, int[]? known)
+    private static void Expect(AnswerMatrix m, double[] post, double[] theta, double[] xi)
     {
         var k = m.LabelCount;
         for (var t = 0; t < m.TaskCount; t++)
@@ -111,6 +96,5 @@ public sealed class Mace : IAggregator
             }
             Posteriors.NormalizeLog(row);
         }
-        Posteriors.Clamp(post, k, known);
     }
 }

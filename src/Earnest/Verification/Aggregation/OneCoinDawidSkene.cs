@@ -24,30 +24,15 @@ public sealed class OneCoinDawidSkene : IAggregator
     {
         ArgumentNullException.ThrowIfNull(matrix);
         ArgumentNullException.ThrowIfNull(options);
-        var k = matrix.LabelCount;
-        if (k == 0 || matrix.TaskCount == 0)
+        if (Posteriors.IsEmpty(matrix))
         {
             return Posteriors.Empty(matrix);
         }
-        var post = Posteriors.SoftMajority(matrix, options.Known);
-        var next = new double[post.Length];
         var accuracy = new double[matrix.WorkerCount];
-        var prior = new double[k];
-        var iterations = 0;
-        while (iterations < options.MaxIterations)
-        {
-            iterations++;
-            Maximize(matrix, post, accuracy, prior);
-            Expect(matrix, next, accuracy, prior, options.Known);
-            var change = Posteriors.MaxChange(post, next);
-            (post, next) = (next, post);
-            if (change < options.Tolerance)
-            {
-                break;
-            }
-        }
-        var (answer, confidence) = Posteriors.Decide(matrix, post, options.Known);
-        return new AggregationResult(answer, confidence, null, accuracy, iterations);
+        var prior = new double[matrix.LabelCount];
+        var (post, iterations) = Posteriors.Em(matrix, options,
+            p => Maximize(matrix, p, accuracy, prior), p => Expect(matrix, p, accuracy, prior));
+        return Posteriors.Result(matrix, post, options.Known, accuracy, iterations);
     }
 
     private static void Maximize(AnswerMatrix m, double[] post, double[] accuracy, double[] prior)
@@ -82,7 +67,7 @@ public sealed class OneCoinDawidSkene : IAggregator
         }
     }
 
-    private static void Expect(AnswerMatrix m, double[] post, double[] accuracy, double[] prior, int[]? known)
+    private static void Expect(AnswerMatrix m, double[] post, double[] accuracy, double[] prior)
     {
         var k = m.LabelCount;
         var logRight = accuracy.Select(a => Math.Log(a)).ToArray();
@@ -102,6 +87,5 @@ public sealed class OneCoinDawidSkene : IAggregator
             }
             Posteriors.NormalizeLog(row);
         }
-        Posteriors.Clamp(post, k, known);
     }
 }

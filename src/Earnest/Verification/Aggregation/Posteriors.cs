@@ -102,6 +102,44 @@ internal static class Posteriors
         return max;
     }
 
+    /// <summary>
+    /// The EM loop shared by the categorical methods: from soft majority vote, alternate the method's M-step
+    /// (parameters from posteriors) and E-step (posteriors from parameters) until no posterior moves by more than
+    /// the tolerance or the iteration cap is reached. Returns the final posteriors and the iterations run.
+    /// </summary>
+    public static (double[] Posterior, int Iterations) Em(AnswerMatrix m, AggregationOptions options,
+        Action<double[]> maximize, Action<double[]> expect)
+    {
+        var post = SoftMajority(m, options.Known);
+        var next = new double[post.Length];
+        var iterations = 0;
+        while (iterations < options.MaxIterations)
+        {
+            iterations++;
+            maximize(post);
+            expect(next);
+            Clamp(next, m.LabelCount, options.Known);
+            var change = MaxChange(post, next);
+            (post, next) = (next, post);
+            if (change < options.Tolerance)
+            {
+                break;
+            }
+        }
+        return (post, iterations);
+    }
+
+    /// <summary>The result of an EM method from its final posteriors.</summary>
+    public static AggregationResult Result(AnswerMatrix m, double[] post, int[]? known, double[] quality,
+        int iterations)
+    {
+        var (answer, confidence) = Decide(m, post, known);
+        return new AggregationResult(answer, confidence, null, quality, iterations);
+    }
+
+    /// <summary>True when there is nothing to infer (no labels or no tasks).</summary>
+    public static bool IsEmpty(AnswerMatrix m) => m.LabelCount == 0 || m.TaskCount == 0;
+
     /// <summary>An empty result for a matrix with no labels or no tasks.</summary>
     public static AggregationResult Empty(AnswerMatrix m) =>
         new(Enumerable.Repeat(-1, m.TaskCount).ToArray(), new double[m.TaskCount], null, new double[m.WorkerCount], 0);
