@@ -11,7 +11,7 @@ public static class Aggregators
     public const string Default = "rds";
 
     /// <summary>Pseudo-answers on the diagonal of the default's confusion prior.</summary>
-    public const double RegularizedDiagonal = 2;
+    public const double RegularizedDiagonal = 4;
 
     /// <summary>All methods, categorical then numeric.</summary>
     public static IReadOnlyList<IAggregator> All { get; } =
