@@ -83,7 +83,7 @@ public sealed class DawidSkeneFit
 
     /// <summary>
     /// The most probable label of a task and its posterior, from its answers (contributor index, label index).
-    /// A contributor the fit has not seen (index out of range) counts with the average confusion matrix.
+    /// A contributor the fit has not seen (index out of range) does not move the posterior.
     /// </summary>
     public (int Label, double Confidence) Infer(ReadOnlySpan<int> workers, ReadOnlySpan<int> labels) =>
         _model.Infer(workers, labels);
