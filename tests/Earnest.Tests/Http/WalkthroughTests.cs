@@ -61,14 +61,8 @@ public sealed class CliErrorTests
                          ["aggregate", keyFile, "--method", "nope"],
                      })
             {
-                var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-                start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Earnest.Cli.dll"));
-                foreach (var a in args) start.ArgumentList.Add(a);
-                using var process = Process.Start(start)!;
-                var stderr = await process.StandardError.ReadToEndAsync();
-                await process.StandardOutput.ReadToEndAsync();
-                await process.WaitForExitAsync();
-                Assert.NotEqual(0, process.ExitCode);
+                var (exitCode, _, stderr) = await Cli.RunAsync(args);
+                Assert.NotEqual(0, exitCode);
                 var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
                 Assert.True(lines.Length == 1 && lines[0].StartsWith("earnest: ", StringComparison.Ordinal),
                     string.Join(" ", args) + " wrote: " + stderr);
@@ -94,16 +88,8 @@ public sealed class AggregateCliTests
             var truth = Path.Combine(folder, "truth.csv");
             await File.WriteAllTextAsync(answers, "task,worker,label\n1,a,x\n1,b,x\n1,c,y\n2,a,y\n2,b,y\n2,c,y\n3,a,x\n");
             await File.WriteAllTextAsync(truth, "task,label\n1,x\n2,y\n3,y\n");
-            var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "Earnest.Cli.dll"), "aggregate", answers, "--truth", truth, "--method", "mv" })
-            {
-                start.ArgumentList.Add(a);
-            }
-            using var process = Process.Start(start)!;
-            var stdout = await process.StandardOutput.ReadToEndAsync();
-            var stderr = await process.StandardError.ReadToEndAsync();
-            await process.WaitForExitAsync();
-            Assert.True(process.ExitCode == 0, stderr);
+            var (exitCode, stdout, stderr) = await Cli.RunAsync(["aggregate", answers, "--truth", truth, "--method", "mv"]);
+            Assert.True(exitCode == 0, stderr);
             var lines = stdout.Trim().Split('\n');
             Assert.Equal("task,answer,confidence", lines[0]);
             Assert.StartsWith("1,x,", lines[1], StringComparison.Ordinal);
@@ -114,5 +100,24 @@ public sealed class AggregateCliTests
         {
             TempFolder.Delete(folder);
         }
+    }
+}
+
+/// <summary>Runs the built `earnest` command as a child process.</summary>
+public static class Cli
+{
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(IEnumerable<string> args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Earnest.Cli.dll"));
+        foreach (var a in args)
+        {
+            start.ArgumentList.Add(a);
+        }
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        return (process.ExitCode, await stdout, await stderr);
     }
 }
