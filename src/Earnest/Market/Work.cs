@@ -80,7 +80,7 @@ public sealed class Work(SqliteDatabase database, NetworkKey key, TimeProvider t
             return null;
         }
         var mine = tx.QuerySingle<(long All, long Gold)>("""
-            SELECT COUNT(*), COALESCE(SUM(t.gold IS NOT NULL), 0) FROM assignments a
+            SELECT COUNT(*), COALESCE(SUM(t.gold IS NOT NULL), 0) FROM assignments a INDEXED BY assignments_contributor
             JOIN tasks t ON t.campaign_id = a.campaign_id AND t.seq = a.task_seq
             WHERE a.campaign_id = @Id AND a.contributor = @contributor
             """, new { campaign.Id, contributor });

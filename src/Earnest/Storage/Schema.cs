@@ -61,5 +61,12 @@ internal static class Schema
             verifier TEXT NOT NULL, inputs TEXT NOT NULL, decided_at INTEGER NOT NULL);
         CREATE INDEX decisions_submission ON decisions(submission_id);
         """,
+        // Leasing read whole campaigns per lease (measured: 1–2 ms of a 2–3 ms lease on a 5,000-task campaign):
+        // counting gold tasks, counting a contributor's live leases, and skipping gold tasks in the next-task scan.
+        """
+        CREATE INDEX tasks_gold ON tasks(campaign_id) WHERE gold IS NOT NULL;
+        CREATE INDEX tasks_open_regular ON tasks(campaign_id, seq) WHERE gold IS NULL AND status = 'open';
+        CREATE INDEX assignments_live_contributor ON assignments(contributor, expires_at) WHERE status = 'active';
+        """,
     ];
 }
