@@ -14,12 +14,13 @@ namespace Earnest.Market;
 internal static class CampaignModel
 {
     /// <summary>The aggregator's fit of a campaign and the task indices of the matrix.</summary>
-    public sealed record Fit(AnswerMatrix Matrix, AggregationResult Result, IAggregator Aggregator, long ThroughSeq)
+    public sealed record Fit(AnswerMatrix Matrix, AggregationResult Result, IAggregator Aggregator, long ThroughSeq,
+        IReadOnlyDictionary<long, int> TaskIndex)
     {
         /// <summary>The inference for one task (by its sequence number in the campaign).</summary>
         public ModelView For(long taskSeq)
         {
-            var t = Array.IndexOf(Matrix.TaskIds, taskSeq.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            var t = TaskIndex.GetValueOrDefault(taskSeq, -1);
             var label = t < 0 ? -1 : Result.Answer[t];
             return new ModelView(label < 0 ? null : Matrix.Labels[label], t < 0 ? 0 : Result.Confidence[t],
                 Aggregator.Version, ThroughSeq);
@@ -51,14 +52,16 @@ internal static class CampaignModel
         Array.Fill(known, -1);
         foreach (var (seq, label) in gold)
         {
-            var t = Array.IndexOf(matrix.TaskIds, Key(seq));
+            var t = builder.TaskIndex(Key(seq));
             if (t >= 0)
             {
-                known[t] = Array.IndexOf(matrix.Labels, label);
+                known[t] = builder.LabelIndex(label);
             }
         }
         var result = aggregator.Aggregate(matrix, new AggregationOptions { Known = known });
-        return new Fit(matrix, result, aggregator, through);
+        var taskIndex = Enumerable.Range(0, matrix.TaskCount).ToDictionary(
+            t => long.Parse(matrix.TaskIds[t], System.Globalization.CultureInfo.InvariantCulture));
+        return new Fit(matrix, result, aggregator, through, taskIndex);
     }
 
     private static string Key(long taskSeq) => taskSeq.ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -106,9 +106,10 @@ public sealed class SqliteDatabase : IDisposable
     /// <summary>Runs read-only work on its own connection, beside any writer.</summary>
     public T Read<T>(Func<DbConnection, T> work)
     {
+        // No busy_timeout pragma per read: Microsoft.Data.Sqlite already retries a busy database until the
+        // connection string's DefaultTimeout (30 s), and this runs on every request's token check.
         using var connection = new SqliteConnection(_connectionString);
         connection.Open();
-        connection.Execute("PRAGMA busy_timeout=30000;");
         return work(connection);
     }
 

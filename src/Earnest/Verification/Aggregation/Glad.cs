@@ -41,7 +41,11 @@ public sealed class Glad : IAggregator
     public AggregationResult Aggregate(AnswerMatrix matrix, AggregationOptions options)
     {
         var k = GladPosteriors.Validate(matrix, options);
-        var posterior = GladPosteriors.FromVotes(matrix, k, options.Known);
+        if (Posteriors.IsEmpty(matrix))
+        {
+            return Posteriors.Empty(matrix);
+        }
+        var posterior = Posteriors.SoftMajority(matrix, options.Known);
         var alpha = new double[matrix.WorkerCount];
         var logBeta = new double[matrix.TaskCount];
         var beta = new double[matrix.TaskCount];
@@ -226,7 +230,10 @@ public sealed class Glad : IAggregator
     private static double Sigmoid(double x) => x >= 0 ? 1 / (1 + Math.Exp(-x)) : Math.Exp(x) / (1 + Math.Exp(x));
 }
 
-/// <summary>Per-task label posteriors as a flat task × label array, shared by the EM aggregators.</summary>
+/// <summary>
+/// GLAD's own posterior steps: input checks, each answer's posterior of its own label, a softmax that reports how
+/// far it moved, and an argmax whose ties go to the first label given (the shared steps are in Posteriors).
+/// </summary>
 internal static class GladPosteriors
 {
     /// <summary>Checks the inputs of a categorical method and returns the number of labels (at least 1).</summary>
@@ -255,35 +262,6 @@ internal static class GladPosteriors
 
     /// <summary>True when the task's answer is known.</summary>
     internal static bool IsKnown(int[]? known, int task) => known is not null && known[task] >= 0;
-
-    /// <summary>
-    /// The starting posteriors: each task's vote shares (uniform for a task with no answers), with known tasks
-    /// clamped to their label.
-    /// </summary>
-    internal static double[] FromVotes(AnswerMatrix matrix, int k, int[]? known)
-    {
-        var posterior = new double[matrix.TaskCount * k];
-        for (var t = 0; t < matrix.TaskCount; t++)
-        {
-            var n = matrix.AnswersOf(t);
-            if (IsKnown(known, t))
-            {
-                posterior[t * k + known![t]] = 1;
-            }
-            else if (n == 0)
-            {
-                Array.Fill(posterior, 1.0 / k, t * k, k);
-            }
-            else
-            {
-                for (var i = matrix.TaskStart[t]; i < matrix.TaskStart[t + 1]; i++)
-                {
-                    posterior[t * k + matrix.Label[i]] += 1.0 / n;
-                }
-            }
-        }
-        return posterior;
-    }
 
     /// <summary>Each answer's posterior probability that its label is the task's true label.</summary>
     internal static void OfOwnLabel(AnswerMatrix matrix, double[] posterior, int k, double[] own)
