@@ -27,11 +27,14 @@ public sealed class Node : IDisposable
         Directory.CreateDirectory(options.DataFolder);
         Key = NetworkKey.LoadOrCreate(System.IO.Path.Combine(options.DataFolder, KeyFile));
         Database = SqliteDatabase.Open(System.IO.Path.Combine(options.DataFolder, DatabaseFile), time);
+        Chain = new Chain(Database, Key);
+        Database.Hook = Chain;
         Events = new EventHub();
         SignIn = new SignIn(Database, time, options);
-        Funds = new Funds(Database, Key, options, Events);
-        Campaigns = new Campaigns(Database, Key, time, options, Events);
-        Work = new Work(Database, Key, time, options, Events);
+        Funds = new Funds(Database, Key, Chain, options, Events);
+        Issuance = new Issuance(Database, Key, Chain, Events);
+        Campaigns = new Campaigns(Database, Key, Chain, time, options, Events);
+        Work = new Work(Database, Key, Chain, time, options, Events);
     }
 
     /// <summary>The settings.</summary>
@@ -45,6 +48,12 @@ public sealed class Node : IDisposable
 
     /// <summary>The key that signs receipts.</summary>
     public NetworkKey Key { get; }
+
+    /// <summary>The chain of signed blocks that seals every transfer.</summary>
+    public Chain Chain { get; }
+
+    /// <summary>Requesters' own assets: creation and minting.</summary>
+    public Issuance Issuance { get; }
 
     /// <summary>Live events per account.</summary>
     public EventHub Events { get; }
@@ -70,14 +79,22 @@ public sealed class Node : IDisposable
         return node;
     }
 
-    private Task GenesisAsync() => Database.WriteAsync(tx => tx.Execute("""
-        INSERT INTO assets(symbol, decimals, issuer, created_at) VALUES (@symbol, @decimals, @issuer, @now)
-        ON CONFLICT(symbol) DO NOTHING
-        """, new
+    /// <summary>
+    /// Registers the default asset (issued by the network, no supply cap: the dev faucet mints it), signs the terms of
+    /// any asset registered before assets were signed, and, through the commit, seals any transfer not yet in a block.
+    /// </summary>
+    private Task GenesisAsync() => Database.WriteAsync(tx =>
     {
-        symbol = Options.DefaultAsset, decimals = Options.DefaultAssetDecimals, issuer = Key.Signer,
-        now = tx.NowMicros,
-    }));
+        Postings.AddAsset(tx, Key, new Asset(Options.DefaultAsset, Options.DefaultAssetDecimals, Key.Signer));
+        foreach (var (symbol, decimals, issuer, maxSupply, createdAt) in tx.Query<(string, long, string, long?, long)>(
+                     "SELECT symbol, decimals, issuer, max_supply, created_at FROM assets WHERE payload IS NULL").ToList())
+        {
+            var payload = new Asset(symbol, (int)decimals, issuer, maxSupply).Payload(createdAt);
+            tx.Execute("UPDATE assets SET payload = @payload, signature = @signature WHERE symbol = @symbol",
+                new { payload, signature = Key.SignBytes(payload), symbol });
+        }
+        return true;
+    });
 
     /// <summary>Stops the process if, for any asset, the balances do not sum to zero.</summary>
     public void CheckConservation()

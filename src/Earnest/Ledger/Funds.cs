@@ -12,21 +12,27 @@ public sealed record AccountView(string Address, IReadOnlyList<BalanceView> Bala
 public sealed record TransferView(string Id, string Debit, string Credit, string Asset, long Amount,
     DateTimeOffset Timestamp, string Kind, string? Ref, Receipt Receipt)
 {
-    /// <summary>The view of a posted transfer.</summary>
-    public static TransferView Of(SignedTransfer s) => new(s.Transfer.Id, s.Transfer.Debit, s.Transfer.Credit,
-        s.Transfer.Asset, s.Transfer.Amount, s.Transfer.Timestamp, s.Transfer.Kind, s.Transfer.Ref, s.Receipt);
+    /// <summary>The view of a posted transfer (with the receipt it was posted with).</summary>
+    public static TransferView Of(SignedTransfer s) => Of(s, s.Receipt);
+
+    /// <summary>The view of a committed transfer, its receipt carrying the block and Merkle proof.</summary>
+    public static TransferView Of(SignedTransfer s, Chain chain) => Of(s, chain.Prove(s) ?? s.Receipt);
+
+    private static TransferView Of(SignedTransfer s, Receipt receipt) => new(s.Transfer.Id, s.Transfer.Debit,
+        s.Transfer.Credit, s.Transfer.Asset, s.Transfer.Amount, s.Transfer.Timestamp, s.Transfer.Kind, s.Transfer.Ref,
+        receipt);
 }
 
 /// <summary>A payment made to the caller.</summary>
 public sealed record PaymentView(string TransferId, long Amount, string Asset, Receipt Receipt)
 {
-    /// <summary>The view of a posted transfer.</summary>
-    public static PaymentView Of(SignedTransfer s) =>
-        new(s.Transfer.Id, s.Transfer.Amount, s.Transfer.Asset, s.Receipt);
+    /// <summary>The view of a committed transfer, its receipt carrying the block and Merkle proof.</summary>
+    public static PaymentView Of(SignedTransfer s, Chain chain) =>
+        new(s.Transfer.Id, s.Transfer.Amount, s.Transfer.Asset, chain.Prove(s) ?? s.Receipt);
 }
 
 /// <summary>Accounts, balances, history and the dev-network faucet.</summary>
-public sealed class Funds(SqliteDatabase database, NetworkKey key, EarnestOptions options, EventHub events)
+public sealed class Funds(SqliteDatabase database, NetworkKey key, Chain chain, EarnestOptions options, EventHub events)
 {
     /// <summary>Transfers returned by one page of history at most.</summary>
     public const int MaxPage = 500;
@@ -56,19 +62,29 @@ public sealed class Funds(SqliteDatabase database, NetworkKey key, EarnestOption
         {
             return Problem.Invalid(validation);
         }
-        var rows = database.Read(c => Postings.History(c, address, after, limit ?? 100, key.Signer));
-        return rows.Select(TransferView.Of).ToList();
+        return database.Read(c => Postings.History(c, address, after, limit ?? 100, key)
+            .Select(s => new TransferView(s.Transfer.Id, s.Transfer.Debit, s.Transfer.Credit, s.Transfer.Asset,
+                s.Transfer.Amount, s.Transfer.Timestamp, s.Transfer.Kind, s.Transfer.Ref,
+                chain.Prove(c, s) ?? s.Receipt))
+            .ToList());
     }
 
     /// <summary>One transfer with its receipt, when the caller is a party to it.</summary>
     public Outcome<TransferView> Find(string caller, string transferId)
     {
-        var found = Postings.IsValidId(transferId) ? database.Read(c => Postings.Find(c, transferId, key.Signer)) : null;
+        var found = Postings.IsValidId(transferId) ? database.Read(c => Postings.Find(c, transferId, key)) : null;
         if (found is null || (found.Transfer.Debit != caller && found.Transfer.Credit != caller))
         {
             return Problem.Of(Failure.NotFound, "No such transfer of yours.");
         }
-        return TransferView.Of(found);
+        return TransferView.Of(found, chain);
+    }
+
+    /// <summary>The receipt of one of the caller's transfers, with its block and Merkle proof.</summary>
+    public Outcome<Receipt> Receipt(string caller, string transferId)
+    {
+        var found = Find(caller, transferId);
+        return found.IsOk ? found.Value!.Receipt : Problem.Of(found.Error!.Value, found.Detail);
     }
 
     /// <summary>
@@ -103,10 +119,10 @@ public sealed class Funds(SqliteDatabase database, NetworkKey key, EarnestOption
         switch (result)
         {
             case TransferResult.Ok:
-                events.Publish(address, new MarketEvent("payment", TransferView.Of(posted!)));
-                return PaymentView.Of(posted!);
+                events.Publish(address, new MarketEvent("payment", TransferView.Of(posted!, chain)));
+                return PaymentView.Of(posted!, chain);
             case TransferResult.Exists:
-                return PaymentView.Of(posted!);
+                return PaymentView.Of(posted!, chain);
             default:
                 return Problem.Of(Failure.Conflict, $"The transfer was not made: {result}.");
         }

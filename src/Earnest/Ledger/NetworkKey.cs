@@ -25,12 +25,12 @@ public sealed class NetworkKey : IDisposable
         return new NetworkKey(key);
     }
 
-    /// <summary>Signs a transfer's payload.</summary>
-    public Receipt Sign(Transfer transfer)
-    {
-        var payload = transfer.Payload();
-        return new Receipt(Convert.ToBase64String(payload), Base58Text.Encode(_key.Sign(payload)), Signer);
-    }
+    /// <summary>
+    /// The receipt of a transfer's payload. Ed25519 signatures are deterministic (RFC 8032), so the signature made
+    /// now is the same bytes whenever it is made: receipts are signed when shown, not stored.
+    /// </summary>
+    public Receipt Receipt(byte[] payload) =>
+        new(Convert.ToBase64String(payload), Base58Text.Encode(_key.Sign(payload)), Signer);
 
     /// <summary>Signs a payload that was already encoded.</summary>
     public byte[] SignBytes(ReadOnlySpan<byte> payload) => _key.Sign(payload);

@@ -4,8 +4,8 @@ using Earnest.Storage;
 
 namespace Earnest.Ledger;
 
-/// <summary>A posted transfer with its receipt.</summary>
-public sealed record SignedTransfer(Transfer Transfer, Receipt Receipt);
+/// <summary>A posted transfer, its place in the ledger's sequence and its receipt.</summary>
+public sealed record SignedTransfer(long Seq, Transfer Transfer, Receipt Receipt);
 
 /// <summary>
 /// The ledger's writes and reads, always inside the caller's transaction: posting a transfer, balances, history.
@@ -42,11 +42,13 @@ public static class Postings
         {
             return TransferResult.AccountsMustDiffer;
         }
-        if (tx.Scalar<long>("SELECT COUNT(*) FROM assets WHERE symbol = @Asset", new { request.Asset }) == 0)
+        var asset = tx.QuerySingleOrDefault<(string Symbol, long? MaxSupply)?>(
+            "SELECT symbol, max_supply FROM assets WHERE symbol = @Asset", new { request.Asset });
+        if (asset is null)
         {
             return TransferResult.AssetNotFound;
         }
-        var existing = Find(tx.Connection, request.Id, key.Signer, tx.Transaction);
+        var existing = Find(tx.Connection, request.Id, key, tx.Transaction);
         if (existing is not null)
         {
             var t = existing.Transfer;
@@ -59,6 +61,11 @@ public static class Postings
         if (!SystemAccounts.IsIssuance(request.Debit) && debitBefore < request.Amount)
         {
             return TransferResult.InsufficientFunds;
+        }
+        if (SystemAccounts.IsIssuance(request.Debit) && asset.Value.MaxSupply is { } max &&
+            request.Amount > max + debitBefore)
+        {
+            return TransferResult.ExceedsMaxSupply;
         }
         var creditBefore = Balance(tx, request.Credit, request.Asset);
         var debitAfter = checked(debitBefore - request.Amount);
@@ -74,17 +81,16 @@ public static class Postings
         var transfer = new Transfer(request.Id, request.Debit, request.Credit, request.Asset, request.Amount,
             tx.NextTimestamp(), request.Kind, request.Ref);
         var payload = transfer.Payload();
-        var signature = key.SignBytes(payload);
-        tx.Execute("""
-            INSERT INTO transfers(id, debit, credit, asset, amount, timestamp, kind, ref, payload, signature)
-            VALUES (@Id, @Debit, @Credit, @Asset, @Amount, @TimestampMicros, @Kind, @Ref, @payload, @signature)
+        var seq = tx.QuerySingle<long>("""
+            INSERT INTO transfers(id, debit, credit, asset, amount, timestamp, kind, ref, payload)
+            VALUES (@Id, @Debit, @Credit, @Asset, @Amount, @TimestampMicros, @Kind, @Ref, @payload)
+            RETURNING seq
             """, new
         {
             transfer.Id, transfer.Debit, transfer.Credit, transfer.Asset, transfer.Amount, transfer.TimestampMicros,
-            transfer.Kind, transfer.Ref, payload, signature,
+            transfer.Kind, transfer.Ref, payload,
         });
-        posted = new SignedTransfer(transfer, new Receipt(Convert.ToBase64String(payload),
-            Identity.Base58Text.Encode(signature), key.Signer));
+        posted = new SignedTransfer(seq, transfer, key.Receipt(payload));
         return TransferResult.Ok;
     }
 
@@ -100,12 +106,12 @@ public static class Postings
             """, new { account, asset, amount });
 
     /// <summary>A transfer with its receipt, or null.</summary>
-    public static SignedTransfer? Find(DbConnection connection, string id, string signer,
+    public static SignedTransfer? Find(DbConnection connection, string id, NetworkKey key,
         DbTransaction? transaction = null)
     {
         var row = connection.QuerySingleOrDefault<TransferRow>(
             "SELECT * FROM transfers WHERE id = @id", new { id }, transaction);
-        return row?.ToSigned(signer);
+        return row?.ToSigned(key);
     }
 
     /// <summary>
@@ -113,7 +119,7 @@ public static class Postings
     /// <paramref name="after"/> when given (keyset paging).
     /// </summary>
     public static IReadOnlyList<SignedTransfer> History(DbConnection connection, string account, string? after,
-        int limit, string signer)
+        int limit, NetworkKey key)
     {
         long? afterSeq = after is null
             ? null
@@ -129,7 +135,7 @@ public static class Postings
                 SELECT * FROM transfers WHERE credit = @account AND seq < @before)
             ORDER BY seq DESC LIMIT @limit
             """, new { account, before = afterSeq ?? long.MaxValue, limit });
-        return rows.Select(r => r.ToSigned(signer)).ToList();
+        return rows.Select(r => r.ToSigned(key)).ToList();
     }
 
     /// <summary>Every balance of an account, by asset, including assets it never held (at zero).</summary>
@@ -142,9 +148,24 @@ public static class Postings
 
     /// <summary>The registered assets.</summary>
     public static IReadOnlyList<Asset> Assets(DbConnection connection) =>
-        connection.Query<(string Symbol, long Decimals, string Issuer)>(
-                "SELECT symbol, decimals, issuer FROM assets ORDER BY symbol")
-            .Select(a => new Asset(a.Symbol, (int)a.Decimals, a.Issuer)).ToList();
+        connection.Query<(string Symbol, long Decimals, string Issuer, long? MaxSupply)>(
+                "SELECT symbol, decimals, issuer, max_supply FROM assets ORDER BY symbol")
+            .Select(a => new Asset(a.Symbol, (int)a.Decimals, a.Issuer, a.MaxSupply)).ToList();
+
+    /// <summary>Registers an asset with the network's signed record of its terms; false when the symbol is taken.</summary>
+    public static bool AddAsset(StoreTx tx, NetworkKey key, Asset asset)
+    {
+        var payload = asset.Payload(tx.NowMicros);
+        return tx.Execute("""
+            INSERT INTO assets(symbol, decimals, issuer, created_at, max_supply, payload, signature)
+            VALUES (@Symbol, @Decimals, @Issuer, @now, @MaxSupply, @payload, @signature)
+            ON CONFLICT(symbol) DO NOTHING
+            """, new
+        {
+            asset.Symbol, asset.Decimals, asset.Issuer, now = tx.NowMicros, asset.MaxSupply, payload,
+            signature = key.SignBytes(payload),
+        }) == 1;
+    }
 
     /// <summary>Per asset, the sum of all balances; conservation says each is zero.</summary>
     public static IReadOnlyDictionary<string, long> Sums(DbConnection connection) =>
@@ -153,6 +174,7 @@ public static class Postings
 
     private sealed class TransferRow
     {
+        public long Seq { get; set; }
         public string Id { get; set; } = "";
         public string Debit { get; set; } = "";
         public string Credit { get; set; } = "";
@@ -162,10 +184,8 @@ public static class Postings
         public string Kind { get; set; } = "";
         public string? Ref { get; set; }
         public byte[] Payload { get; set; } = [];
-        public byte[] Signature { get; set; } = [];
 
-        public SignedTransfer ToSigned(string signer) => new(
-            new Transfer(Id, Debit, Credit, Asset, Amount, Timestamp, Kind, Ref),
-            new Receipt(Convert.ToBase64String(Payload), Identity.Base58Text.Encode(Signature), signer));
+        public SignedTransfer ToSigned(NetworkKey key) => new(Seq,
+            new Transfer(Id, Debit, Credit, Asset, Amount, Timestamp, Kind, Ref), key.Receipt(Payload));
     }
 }

@@ -3,11 +3,52 @@ using Earnest.Identity;
 
 namespace Earnest.Ledger;
 
-/// <summary>A token kind. Amounts of it are <c>long</c> base units; <see cref="Decimals"/> says where the point is.</summary>
-public sealed record Asset(string Symbol, int Decimals, string Issuer)
+/// <summary>
+/// A token kind. Amounts of it are <c>long</c> base units; <see cref="Decimals"/> says where the point is;
+/// <see cref="MaxSupply"/> (base units) caps what may ever be minted, null for no cap.
+/// </summary>
+public sealed record Asset(string Symbol, int Decimals, string Issuer, long? MaxSupply = null)
 {
     /// <summary>Base units in one whole unit of the asset.</summary>
-    public long OneUnit => checked((long)Math.Pow(10, Decimals));
+    public long OneUnit
+    {
+        get
+        {
+            var unit = 1L;
+            for (var i = 0; i < Decimals; i++)
+            {
+                unit = checked(unit * 10);
+            }
+            return unit;
+        }
+    }
+
+    /// <summary>
+    /// The exact bytes the network signs to record the asset's terms: UTF-8 JSON, no whitespace, keys in this order:
+    /// symbol, decimals, maxSupply (number or null), issuer, createdAt.
+    /// </summary>
+    public byte[] Payload(long createdAtMicros)
+    {
+        using var buffer = new MemoryStream(160);
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteString("symbol", Symbol);
+            json.WriteNumber("decimals", Decimals);
+            if (MaxSupply is { } max)
+            {
+                json.WriteNumber("maxSupply", max);
+            }
+            else
+            {
+                json.WriteNull("maxSupply");
+            }
+            json.WriteString("issuer", Issuer);
+            json.WriteString("createdAt", Time.Format(Time.FromMicros(createdAtMicros)));
+            json.WriteEndObject();
+        }
+        return buffer.ToArray();
+    }
 }
 
 /// <summary>Names of system accounts, which are not wallet addresses.</summary>
@@ -26,7 +67,7 @@ public static class SystemAccounts
 /// <summary>What a transfer is for; part of the signed payload.</summary>
 public static class TransferKinds
 {
-    /// <summary>Newly issued tokens (the dev-network faucet).</summary>
+    /// <summary>Newly issued tokens (an issuer's mint, or the dev-network faucet).</summary>
     public const string Mint = "mint";
     /// <summary>A requester's budget moving into a campaign's escrow.</summary>
     public const string Fund = "fund";
@@ -100,30 +141,37 @@ public enum TransferResult
     ExistsWithDifferentFields,
     /// <summary>The debit account's balance is below the amount.</summary>
     InsufficientFunds,
+    /// <summary>A mint would take the asset's supply above its maximum.</summary>
+    ExceedsMaxSupply,
 }
 
 /// <summary>
 /// Proof of a transfer that needs no trust in the server showing it: the signed payload, the network's signature over
-/// it and the network's key.
+/// it and the network's key; once its block is sealed (at the commit that acknowledged it), also the signed block
+/// header and the Merkle audit path from the payload to the header's root.
 /// </summary>
 /// <param name="Payload">Base64 of the exact signed bytes (see <see cref="Transfer.Payload"/>).</param>
 /// <param name="Signature">Base58 Ed25519 signature over the payload bytes.</param>
 /// <param name="Signer">Base58 public key of the network.</param>
 public sealed record Receipt(string Payload, string Signature, string Signer)
 {
-    /// <summary>Checks a receipt offline; answers null when it verifies, else the reason it does not.</summary>
-    public string? Verify(string? expectedSigner)
+    /// <summary>The signed header of the block holding the transfer.</summary>
+    public ReceiptBlock? Block { get; init; }
+
+    /// <summary>The Merkle audit path from the payload to the block's root.</summary>
+    public MerkleProof? Proof { get; init; }
+
+    /// <summary>
+    /// Checks a receipt offline; answers null when it verifies, else the reason it does not. With
+    /// <paramref name="requireProof"/> a receipt without a block and proof does not verify.
+    /// </summary>
+    public string? Verify(string? expectedSigner, bool requireProof = false)
     {
         if (expectedSigner is not null && !string.Equals(expectedSigner, Signer, StringComparison.Ordinal))
         {
             return $"signed by {Signer}, not by the expected network key {expectedSigner}";
         }
-        byte[] payload;
-        try
-        {
-            payload = Convert.FromBase64String(Payload);
-        }
-        catch (FormatException)
+        if (!TryBase64(Payload, out var payload))
         {
             return "the payload is not base64";
         }
@@ -136,6 +184,65 @@ public sealed record Receipt(string Payload, string Signature, string Signer)
         {
             return "the signature does not verify over the payload";
         }
-        return null;
+        if (Block is null && Proof is null)
+        {
+            return requireProof ? "the receipt has no block and Merkle proof" : null;
+        }
+        return VerifyProof(signer, payload);
+    }
+
+    private string? VerifyProof(byte[] signer, byte[] payload)
+    {
+        if (Block is null || Proof is null)
+        {
+            return "the receipt has a block without a proof, or a proof without a block";
+        }
+        if (!TryBase64(Block.Header, out var headerBytes) || BlockHeader.TryDecode(headerBytes) is not { } header)
+        {
+            return "the block header is not a version-1 header";
+        }
+        if (header.Height != Block.Height)
+        {
+            return $"the receipt names block {Block.Height} but the header is block {header.Height}";
+        }
+        var blockSignature = Base58Text.TryDecode(Block.Signature, 100);
+        if (blockSignature is null || !Ed25519.Verify(signer, headerBytes, blockSignature))
+        {
+            return $"the signature of block {header.Height} does not verify over its header";
+        }
+        if (Proof.Size != header.Count)
+        {
+            return $"the proof is for a block of {Proof.Size} transfers but block {header.Height} has {header.Count}";
+        }
+        var path = new List<byte[]>(Proof.Path.Count);
+        foreach (var step in Proof.Path)
+        {
+            if (!TryBase64(step, out var hash) || hash.Length != MerkleTree.HashSize)
+            {
+                return "a step of the Merkle path is not a base64 32-byte hash";
+            }
+            path.Add(hash);
+        }
+        return MerkleTree.VerifyInclusion(MerkleTree.LeafHash(payload), Proof.Index, Proof.Size, path, header.MerkleRoot)
+            ? null
+            : $"the Merkle path does not lead from the payload to the root of block {header.Height}";
+    }
+
+    private static bool TryBase64(string? text, out byte[] bytes)
+    {
+        bytes = [];
+        if (text is null)
+        {
+            return false;
+        }
+        try
+        {
+            bytes = Convert.FromBase64String(text);
+            return true;
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
     }
 }

@@ -14,7 +14,7 @@ namespace Earnest.Market;
 /// The requester's side of the market: create a campaign, add tasks, publish (fund escrow), watch, read results,
 /// close (refund). A requester sees only its own campaigns; another's answers "not found".
 /// </summary>
-public sealed class Campaigns(SqliteDatabase database, NetworkKey key, TimeProvider time, EarnestOptions options,
+public sealed class Campaigns(SqliteDatabase database, NetworkKey key, Chain chain, TimeProvider time, EarnestOptions options,
     EventHub events)
 {
     /// <summary>The only kind of campaign so far.</summary>
@@ -149,6 +149,7 @@ public sealed class Campaigns(SqliteDatabase database, NetworkKey key, TimeProvi
     public async Task<Outcome<Published>> PublishAsync(string requester, string campaignId,
         CancellationToken ct = default)
     {
+        SignedTransfer? funded = null;
         var outcome = await database.WriteAsync<Outcome<Published>>(tx =>
         {
             var campaign = CampaignRow.Load(tx, campaignId);
@@ -176,19 +177,22 @@ public sealed class Campaigns(SqliteDatabase database, NetworkKey key, TimeProvi
             Invariant.Check(result == TransferResult.Ok, $"funding {campaign.Id} failed: {result}");
             tx.Execute("UPDATE campaigns SET status = 'open', published_at = @now WHERE id = @campaignId",
                 new { now = tx.NowMicros, campaignId });
+            funded = posted;
             return new Published(CampaignStatus.Open, campaign.Budget, TransferView.Of(posted!));
         }, ct).ConfigureAwait(false);
-        if (outcome.IsOk)
+        if (!outcome.IsOk)
         {
-            events.Publish(requester, new MarketEvent("campaign", new { id = campaignId, status = CampaignStatus.Open }));
+            return outcome;
         }
-        return outcome;
+        events.Publish(requester, new MarketEvent("campaign", new { id = campaignId, status = CampaignStatus.Open }));
+        return outcome.Value! with { Transfer = TransferView.Of(funded!, chain) };
     }
 
     /// <summary>Closes a campaign: cancels open leases, settles pending submissions, refunds unspent escrow.</summary>
     public async Task<Outcome<Closed>> CloseAsync(string requester, string campaignId, CancellationToken ct = default)
     {
         var pending = new List<PendingEvent>();
+        SignedTransfer? refundTransfer = null;
         var outcome = await database.WriteAsync<Outcome<Closed>>(tx =>
         {
             var campaign = CampaignRow.Load(tx, campaignId);
@@ -224,7 +228,8 @@ public sealed class Campaigns(SqliteDatabase database, NetworkKey key, TimeProvi
                         requester, campaign.Asset, refunded, TransferKinds.Refund, campaign.Id), out var posted);
                     Invariant.Check(result == TransferResult.Ok, $"refund of {campaign.Id} failed: {result}");
                     refund = TransferView.Of(posted!);
-                    pending.Add(new PendingEvent(requester, new MarketEvent("payment", refund)));
+                    refundTransfer = posted;
+                    pending.Add(PendingEvent.Paid(requester, posted!));
                 }
                 Invariant.Check(Postings.Balance(tx, escrow, campaign.Asset) == 0, $"escrow of {campaign.Id} not empty");
             }
@@ -236,9 +241,11 @@ public sealed class Campaigns(SqliteDatabase database, NetworkKey key, TimeProvi
         {
             pending.Add(new PendingEvent(requester,
                 new MarketEvent("campaign", new { id = campaignId, status = CampaignStatus.Closed })));
-            Work.PublishAll(events, pending);
+            Work.PublishAll(events, chain, pending);
         }
-        return outcome;
+        return outcome.IsOk && refundTransfer is not null
+            ? outcome.Value! with { Transfer = TransferView.Of(refundTransfer, chain) }
+            : outcome;
     }
 
     /// <summary>A campaign with its progress and money, for its requester.</summary>

@@ -4,8 +4,15 @@ using Earnest.Verification;
 
 namespace Earnest.Market;
 
-/// <summary>An event to publish once the transaction that caused it has committed.</summary>
-internal sealed record PendingEvent(string Account, MarketEvent Event);
+/// <summary>
+/// An event to publish once the transaction that caused it has committed; a payment event is made then, so its
+/// receipt carries the block the commit sealed.
+/// </summary>
+internal sealed record PendingEvent(string Account, MarketEvent? Event, SignedTransfer? Payment = null)
+{
+    /// <summary>The event of a payment.</summary>
+    public static PendingEvent Paid(string account, SignedTransfer payment) => new(account, null, payment);
+}
 
 /// <summary>
 /// Runs a task's verification inside the caller's transaction and carries out its decisions: each decision is stored
@@ -48,8 +55,7 @@ internal static class Settlement
                 Invariant.Check(result == TransferResult.Ok, $"payout of {submission.Id} failed: {result}");
                 payments[submission.Id] = posted!;
                 transferId = posted!.Transfer.Id;
-                events.Add(new PendingEvent(submission.Contributor,
-                    new MarketEvent("payment", TransferView.Of(posted))));
+                events.Add(PendingEvent.Paid(submission.Contributor, posted));
             }
             var status = DecisionText.Of(decision.Status);
             tx.Execute("""

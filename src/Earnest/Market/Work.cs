@@ -12,7 +12,7 @@ namespace Earnest.Market;
 /// Leasing rules: never a task the contributor was leased before; never more live leases and undecided submissions
 /// than the escrow can pay for; gold tasks mixed in at the campaign's share of gold, indistinguishable from others.
 /// </summary>
-public sealed class Work(SqliteDatabase database, NetworkKey key, TimeProvider time, EarnestOptions options,
+public sealed class Work(SqliteDatabase database, NetworkKey key, Chain chain, TimeProvider time, EarnestOptions options,
     EventHub events)
 {
     /// <summary>Open campaigns looked at for one request without a campaign id.</summary>
@@ -164,6 +164,7 @@ public sealed class Work(SqliteDatabase database, NetworkKey key, TimeProvider t
             return Problem.Invalid(new Validation().Require(false, "answer", "An answer is required."));
         }
         var pending = new List<PendingEvent>();
+        SignedTransfer? payment = null;
         var outcome = await database.WriteAsync<Outcome<SubmissionOutcome>>(tx =>
         {
             var assignment = assignmentId.Length <= 64
@@ -218,14 +219,15 @@ public sealed class Work(SqliteDatabase database, NetworkKey key, TimeProvider t
             var payments = Settlement.DecideTask(tx, key, campaign, task, closing: false, pending);
             var row = tx.QuerySingle<SubmissionRow>("SELECT * FROM submissions WHERE id = @submissionId",
                 new { submissionId });
-            return new SubmissionOutcome(submissionId, row.Status, row.Reason, Time.FromMicros(row.SubmittedAt),
-                payments.TryGetValue(submissionId, out var paid) ? PaymentView.Of(paid) : null);
+            payment = payments.GetValueOrDefault(submissionId);
+            return new SubmissionOutcome(submissionId, row.Status, row.Reason, Time.FromMicros(row.SubmittedAt), null);
         }, ct).ConfigureAwait(false);
-        if (outcome.IsOk)
+        if (!outcome.IsOk)
         {
-            PublishAll(events, pending);
+            return outcome;
         }
-        return outcome;
+        PublishAll(events, chain, pending);
+        return payment is null ? outcome : outcome.Value! with { Payment = PaymentView.Of(payment, chain) };
     }
 
     /// <summary>The contributor's submissions, newest first.</summary>
@@ -234,11 +236,13 @@ public sealed class Work(SqliteDatabase database, NetworkKey key, TimeProvider t
                 "SELECT * FROM submissions WHERE contributor = @contributor ORDER BY seq DESC LIMIT @limit",
                 new { contributor, limit }).Select(r => r.ToView()).ToList());
 
-    internal static void PublishAll(EventHub events, IEnumerable<PendingEvent> pending)
+    internal static void PublishAll(EventHub events, Chain chain, IEnumerable<PendingEvent> pending)
     {
         foreach (var e in pending)
         {
-            events.Publish(e.Account, e.Event);
+            events.Publish(e.Account, e.Payment is { } paid
+                ? new MarketEvent("payment", TransferView.Of(paid, chain))
+                : e.Event!);
         }
     }
 }

@@ -68,5 +68,19 @@ internal static class Schema
         CREATE INDEX tasks_open_regular ON tasks(campaign_id, seq) WHERE gold IS NULL AND status = 'open';
         CREATE INDEX assignments_live_contributor ON assignments(contributor, expires_at) WHERE status = 'active';
         """,
+        // Blocks: each group commit that posts transfers seals them into a block (docs/ledger.md). A transfer's
+        // signature is no longer stored: Ed25519 is deterministic, so a receipt's signature is made when it is shown,
+        // and the signed block header is what authenticates the stored payloads. Assets gain a supply cap and a
+        // signed record of their terms.
+        """
+        CREATE TABLE blocks(
+            height INTEGER PRIMARY KEY, hash BLOB NOT NULL, previous_hash BLOB NOT NULL, merkle_root BLOB NOT NULL,
+            count INTEGER NOT NULL, first_seq INTEGER NOT NULL UNIQUE, closed_at INTEGER NOT NULL,
+            header BLOB NOT NULL, signature BLOB NOT NULL);
+        ALTER TABLE transfers DROP COLUMN signature;
+        ALTER TABLE assets ADD COLUMN max_supply INTEGER NULL;
+        ALTER TABLE assets ADD COLUMN payload BLOB NULL;
+        ALTER TABLE assets ADD COLUMN signature BLOB NULL;
+        """,
     ];
 }

@@ -1,19 +1,44 @@
 using System.Data.Common;
+using System.Threading.Channels;
 using Dapper;
 using Microsoft.Data.Sqlite;
 
 namespace Earnest.Storage;
 
 /// <summary>
+/// Hooks a ledger attaches to the writer: called inside each group commit's transaction after its work items, and
+/// after the commit succeeded or failed.
+/// </summary>
+public interface ICommitHook
+{
+    /// <summary>Runs last inside the commit's transaction (sealing the block of the transfers it posted).</summary>
+    void BeforeCommit(StoreTx tx);
+
+    /// <summary>Runs once the commit is durable.</summary>
+    void Committed();
+
+    /// <summary>Runs when a commit or a work item was rolled back: any cache of written state must be dropped.</summary>
+    void RolledBack();
+}
+
+/// <summary>
 /// The embedded store: one SQLite file in WAL mode with full fsync, so an acknowledged write survives a crash.
-/// SQLite allows one writer at a time, so writes run one after another on a single connection behind a lock;
-/// reads use pooled connections and run beside the writer.
+/// SQLite allows one writer at a time, so writes queue for a single writer that runs them in group commits: it takes
+/// every queued piece of work (up to a limit), runs each inside a savepoint of one transaction (a piece that fails or
+/// rolls back leaves no trace and does not disturb the others), lets the ledger seal a block, and commits once, so
+/// one fsync covers the whole group. A caller's task completes only after its commit is durable. Reads use pooled
+/// connections and run beside the writer.
 /// </summary>
 public sealed class SqliteDatabase : IDisposable
 {
+    /// <summary>Most pieces of work in one group commit.</summary>
+    public const int MaxGroup = 512;
+
     private readonly string _connectionString;
     private readonly SqliteConnection _writer;
-    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly Channel<IWorkItem> _queue = Channel.CreateUnbounded<IWorkItem>(
+        new UnboundedChannelOptions { SingleReader = true });
+    private readonly Thread _writerThread;
     private readonly TimeProvider _time;
     private long _lastMicros;
 
@@ -34,10 +59,15 @@ public sealed class SqliteDatabase : IDisposable
         _writer.Execute("PRAGMA journal_mode=WAL;");
         Migrate();
         _lastMicros = _writer.ExecuteScalar<long?>("SELECT MAX(timestamp) FROM transfers") ?? 0;
+        _writerThread = new Thread(RunWriter) { IsBackground = true, Name = "earnest-writer" };
+        _writerThread.Start();
     }
 
     /// <summary>The database file.</summary>
     public string Path { get; }
+
+    /// <summary>The ledger's hooks into each commit; set once, before the first write.</summary>
+    public ICommitHook? Hook { get; set; }
 
     /// <summary>Opens (creating if needed) the database file and brings its schema up to date.</summary>
     public static SqliteDatabase Open(string path, TimeProvider time)
@@ -66,41 +96,19 @@ public sealed class SqliteDatabase : IDisposable
     }
 
     /// <summary>
-    /// Runs <paramref name="work"/> in one write transaction and commits it when the work returns, or rolls it back
-    /// when it throws. <see cref="StoreTx.Rollback"/> lets the work end without committing, for outcomes that must
-    /// change nothing.
+    /// Runs <paramref name="work"/> as one piece of a group commit and completes once that commit is durable. The
+    /// work's writes are kept when it returns and undone when it throws (the exception reaches the caller) or calls
+    /// <see cref="StoreTx.Rollback"/>, for outcomes that must change nothing.
     /// </summary>
-    public async Task<T> WriteAsync<T>(Func<StoreTx, T> work, CancellationToken cancellationToken = default)
+    public Task<T> WriteAsync<T>(Func<StoreTx, T> work, CancellationToken cancellationToken = default)
     {
-        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        ArgumentNullException.ThrowIfNull(work);
+        var item = new WorkItem<T>(work, cancellationToken);
+        if (!_queue.Writer.TryWrite(item))
         {
-            using var transaction = _writer.BeginTransaction(deferred: false);
-            var tx = new StoreTx(_writer, transaction, NextTime);
-            T result;
-            try
-            {
-                result = work(tx);
-            }
-            catch
-            {
-                transaction.Rollback();
-                throw;
-            }
-            if (tx.RolledBack)
-            {
-                transaction.Rollback();
-            }
-            else
-            {
-                transaction.Commit();
-            }
-            return result;
+            throw new ObjectDisposedException(nameof(SqliteDatabase));
         }
-        finally
-        {
-            _writeLock.Release();
-        }
+        return item.Task;
     }
 
     /// <summary>Runs read-only work on its own connection, beside any writer.</summary>
@@ -111,6 +119,83 @@ public sealed class SqliteDatabase : IDisposable
         using var connection = new SqliteConnection(_connectionString);
         connection.Open();
         return work(connection);
+    }
+
+    private void RunWriter()
+    {
+        var group = new List<IWorkItem>(MaxGroup);
+        while (_queue.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+        {
+            group.Clear();
+            while (group.Count < MaxGroup && _queue.Reader.TryRead(out var item))
+            {
+                if (!item.IsCancelled)
+                {
+                    group.Add(item);
+                }
+            }
+            if (group.Count > 0)
+            {
+                CommitGroup(group);
+            }
+        }
+    }
+
+    private void CommitGroup(List<IWorkItem> group)
+    {
+        SqliteTransaction? transaction = null;
+        try
+        {
+            transaction = _writer.BeginTransaction(deferred: false);
+            var rolledBack = false;
+            for (var i = 0; i < group.Count; i++)
+            {
+                transaction.Save("w");
+                var tx = new StoreTx(_writer, transaction, NextTime);
+                var kept = group[i].Run(tx);
+                if (kept)
+                {
+                    transaction.Release("w");
+                }
+                else
+                {
+                    transaction.Rollback("w");
+                    transaction.Release("w");
+                    rolledBack = true;
+                }
+            }
+            if (rolledBack)
+            {
+                Hook?.RolledBack();
+            }
+            Hook?.BeforeCommit(new StoreTx(_writer, transaction, NextTime));
+            transaction.Commit();
+        }
+        catch (Exception ex)
+        {
+            // The commit itself failed (disk, I/O): nothing of the group is durable, so every piece fails.
+            try
+            {
+                transaction?.Rollback();
+            }
+            catch (SqliteException)
+            {
+                // The transaction is already gone; the original error is what the callers need.
+            }
+            Hook?.RolledBack();
+            foreach (var item in group)
+            {
+                item.Fail(ex);
+            }
+            transaction?.Dispose();
+            return;
+        }
+        transaction.Dispose();
+        Hook?.Committed();
+        foreach (var item in group)
+        {
+            item.Complete();
+        }
     }
 
     /// <summary>A strictly increasing server time in Unix microseconds: ledger timestamps are unique and ordered.</summary>
@@ -124,8 +209,73 @@ public sealed class SqliteDatabase : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
+        _queue.Writer.TryComplete();
+        _writerThread.Join();
         _writer.Dispose();
-        _writeLock.Dispose();
+    }
+
+    private interface IWorkItem
+    {
+        bool IsCancelled { get; }
+
+        /// <summary>Runs the work; false when its writes must be undone.</summary>
+        bool Run(StoreTx tx);
+
+        void Complete();
+
+        void Fail(Exception error);
+    }
+
+    private sealed class WorkItem<T>(Func<StoreTx, T> work, CancellationToken cancellationToken) : IWorkItem
+    {
+        private readonly TaskCompletionSource<T> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private T? _result;
+        private Exception? _error;
+
+        public Task<T> Task => _done.Task;
+
+        public bool IsCancelled
+        {
+            get
+            {
+                if (!cancellationToken.IsCancellationRequested)
+                {
+                    return false;
+                }
+                _done.TrySetCanceled(cancellationToken);
+                return true;
+            }
+        }
+
+        public bool Run(StoreTx tx)
+        {
+            try
+            {
+                _result = work(tx);
+                return !tx.RolledBack;
+            }
+            catch (Exception ex) when (ex is not SqliteException { SqliteErrorCode: 10 or 13 })
+            {
+                // The work's own failure undoes its writes and reaches its caller; an I/O or disk-full error
+                // (SQLITE_IOERR, SQLITE_FULL) fails the whole group instead.
+                _error = ex;
+                return false;
+            }
+        }
+
+        public void Complete()
+        {
+            if (_error is not null)
+            {
+                _done.TrySetException(_error);
+            }
+            else
+            {
+                _done.TrySetResult(_result!);
+            }
+        }
+
+        public void Fail(Exception error) => _done.TrySetException(error);
     }
 }
 
