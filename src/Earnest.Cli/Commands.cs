@@ -24,6 +24,7 @@ public static class Commands
         root.Subcommands.Add(WalletCommands.Create());
         root.Subcommands.Add(ReceiptCommands.Create());
         root.Subcommands.Add(AggregateCommand.Create());
+        root.Subcommands.Add(AuditCommand.Create());
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
@@ -229,7 +230,12 @@ public static class ReceiptCommands
     {
         var file = new Argument<string>("file") { Description = "A JSON file holding a receipt, or a transfer with a receipt field." };
         var signer = new Option<string?>("--signer") { Description = "The network key the receipt must be signed by (GET /v1/ledger/key)." };
-        var command = new Command("verify-receipt", "Verify a receipt offline; exit 0 when it verifies.") { file, signer };
+        var noProof = new Option<bool>("--allow-no-proof") { Description = "Accept a receipt with a transfer signature but no block and Merkle proof." };
+        var command = new Command("verify-receipt",
+            "Verify a receipt offline (transfer signature, block signature, Merkle proof, signer); exit 0 when it verifies.")
+        {
+            file, signer, noProof,
+        };
         command.SetAction(parse =>
         {
             var path = parse.GetValue(file)!;
@@ -238,13 +244,19 @@ public static class ReceiptCommands
                 throw new CliException($"no file at {path}");
             }
             var receipt = ReadReceipt(path);
-            var problem = receipt.Verify(parse.GetValue(signer));
+            var problem = receipt.Verify(parse.GetValue(signer), requireProof: !parse.GetValue(noProof));
             if (problem is not null)
             {
                 throw new CliException("receipt does not verify: " + problem);
             }
             var payload = System.Text.Encoding.UTF8.GetString(Convert.FromBase64String(receipt.Payload));
             Console.WriteLine($"verified: signed by {receipt.Signer}");
+            if (receipt.Block is { } block && receipt.Proof is { } proof)
+            {
+                var header = BlockHeader.TryDecode(Convert.FromBase64String(block.Header))!;
+                Console.WriteLine($"in block {block.Height} (hash {Convert.ToHexStringLower(header.Hash())}), " +
+                                  $"leaf {proof.Index} of {proof.Size}, Merkle root {Convert.ToHexStringLower(header.MerkleRoot)}");
+            }
             Console.WriteLine(payload);
             return 0;
         });
@@ -257,14 +269,23 @@ public static class ReceiptCommands
         {
             using var document = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path));
             var root = document.RootElement;
-            if (root.TryGetProperty("receipt", out var inner))
+            if (root.ValueKind == System.Text.Json.JsonValueKind.Object && root.TryGetProperty("receipt", out var inner))
             {
                 root = inner;
+            }
+            if (root.ValueKind != System.Text.Json.JsonValueKind.Object)
+            {
+                throw new CliException($"{path}: the receipt is not a JSON object");
             }
             string Field(string name) => root.TryGetProperty(name, out var v) && v.ValueKind == System.Text.Json.JsonValueKind.String
                 ? v.GetString()!
                 : throw new CliException($"{path}: the receipt has no '{name}' string");
-            return new Receipt(Field("payload"), Field("signature"), Field("signer"));
+            var web = System.Text.Json.JsonSerializerOptions.Web;
+            return new Receipt(Field("payload"), Field("signature"), Field("signer"))
+            {
+                Block = root.TryGetProperty("block", out var b) ? System.Text.Json.JsonSerializer.Deserialize<ReceiptBlock>(b, web) : null,
+                Proof = root.TryGetProperty("proof", out var p) ? System.Text.Json.JsonSerializer.Deserialize<MerkleProof>(p, web) : null,
+            };
         }
         catch (System.Text.Json.JsonException ex)
         {

@@ -19,8 +19,43 @@ public static class LedgerEndpoints
     public static void Map(IEndpointRouteBuilder app)
     {
         var v1 = app.MapGroup("/v1").WithTags("Ledger");
-        v1.MapGet("/assets", (Node node) => TypedResults.Ok(node.Funds.Assets()))
-            .WithSummary("The assets of this network.");
+        v1.MapGet("/assets", (Node node) => TypedResults.Ok(node.Issuance.List()))
+            .WithSummary("The assets of this network, with supply minted and maximum supply.");
+
+        v1.MapPost("/assets", async Task<Results<Created<AssetView>, ProblemHttpResult>> (
+            CreateAsset body, ClaimsPrincipal user, Node node, CancellationToken ct) =>
+        {
+            var outcome = await node.Issuance.CreateAsync(user.Address(), body, ct);
+            return outcome.IsOk
+                ? TypedResults.Created($"/v1/assets/{outcome.Value!.Symbol}", outcome.Value)
+                : Problems.From(outcome);
+        }).RequireAuthorization().WithSummary("Issue a new asset (symbol, decimals, maximum supply); the caller is its issuer.");
+
+        v1.MapPost("/assets/{symbol}/mint", async Task<Results<Ok<PaymentView>, ProblemHttpResult>> (
+            string symbol, MintRequest body, ClaimsPrincipal user, Node node, CancellationToken ct) =>
+        {
+            var outcome = await node.Issuance.MintAsync(user.Address(), symbol, body, ct);
+            return outcome.IsOk ? TypedResults.Ok(outcome.Value) : Problems.From(outcome);
+        }).RequireAuthorization().WithSummary("Mint an asset within its maximum supply (issuer only); id makes a retry safe.");
+
+        v1.MapGet("/ledger/head", Results<Ok<BlockView>, ProblemHttpResult> (Node node) =>
+            node.Chain.HeadView() is { } head
+                ? TypedResults.Ok(head)
+                : Problems.From<BlockView>(Problem.Of(Failure.NotFound, "No block yet: nothing was transferred.")))
+            .WithSummary("The newest signed block header.");
+
+        v1.MapGet("/ledger/blocks/{height:long}", Results<Ok<BlockDetailView>, ProblemHttpResult> (long height, Node node) =>
+            node.Chain.Block(height) is { } block
+                ? TypedResults.Ok(block)
+                : Problems.From<BlockDetailView>(Problem.Of(Failure.NotFound, $"No block {height}.")))
+            .WithSummary("One signed block header and the ids of its transfers, in Merkle-leaf order.");
+
+        v1.MapGet("/receipts/{transferId}", Results<Ok<Receipt>, ProblemHttpResult> (
+            string transferId, ClaimsPrincipal user, Node node) =>
+        {
+            var outcome = node.Funds.Receipt(user.Address(), transferId);
+            return outcome.IsOk ? TypedResults.Ok(outcome.Value) : Problems.From(outcome);
+        }).RequireAuthorization().WithSummary("The receipt of one of the caller's transfers, with its signed block and Merkle proof.");
 
         v1.MapGet("/ledger/key", (Node node) => TypedResults.Ok(new LedgerKeyView(node.Key.Signer)))
             .WithSummary("The key that signs every receipt.");

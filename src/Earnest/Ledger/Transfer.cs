@@ -197,6 +197,10 @@ public sealed record Receipt(string Payload, string Signature, string Signer)
         {
             return "the receipt has a block without a proof, or a proof without a block";
         }
+        if (Block.Signature is null || Proof.Path is null)
+        {
+            return "the receipt's block has no signature or its proof has no path";
+        }
         if (!TryBase64(Block.Header, out var headerBytes) || BlockHeader.TryDecode(headerBytes) is not { } header)
         {
             return "the block header is not a version-1 header";

@@ -1,0 +1,381 @@
+using System.Data.Common;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Dapper;
+using Earnest.Identity;
+using Earnest.Ledger;
+using Earnest.Market;
+using Earnest.Storage;
+using Earnest.Verification;
+using Microsoft.Data.Sqlite;
+
+namespace Earnest.Audit;
+
+/// <summary>What an audit found: the first inconsistency (null when none) and a summary of what it checked.</summary>
+public sealed record AuditReport(string? Failure, IReadOnlyList<string> Summary)
+{
+    /// <summary>True when every check passed.</summary>
+    public bool Passed => Failure is null;
+}
+
+/// <summary>Raised at the first inconsistency an audit finds.</summary>
+internal sealed class AuditException(string message) : Exception(message);
+
+/// <summary>
+/// Replays a node's whole history from genesis, reading its database only: every asset's signed terms; every transfer
+/// in sequence (its payload against its columns, ids, amounts, timestamps, overdrafts, supply caps); every block (its
+/// header against its columns, hash chain, signature and the Merkle root of its transfers); every balance recomputed
+/// against the stored one; conservation per asset; and every verification decision re-derived from the stored
+/// submissions with the verifier it names, and every payment matched against an accepted submission.
+/// </summary>
+public static class Auditor
+{
+    static Auditor() => DefaultTypeMap.MatchNamesWithUnderscores = true;
+
+    /// <summary>Audits the node in <paramref name="dataFolder"/>; <paramref name="expectedSigner"/> pins the network key.</summary>
+    public static AuditReport Run(string dataFolder, string? expectedSigner = null)
+    {
+        var database = Path.Combine(dataFolder, Node.DatabaseFile);
+        if (!File.Exists(database))
+        {
+            throw new FileNotFoundException($"no database at {database}");
+        }
+        var signer = expectedSigner ?? SignerOf(dataFolder);
+        var connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = database,
+            Mode = SqliteOpenMode.ReadOnly,
+            Pooling = false,
+        }.ToString();
+        using var connection = new SqliteConnection(connectionString);
+        connection.Open();
+        using var snapshot = connection.BeginTransaction(deferred: true);
+        var summary = new List<string>();
+        try
+        {
+            new Replay(connection, snapshot, signer, summary).Run();
+            return new AuditReport(null, summary);
+        }
+        catch (AuditException ex)
+        {
+            return new AuditReport(ex.Message, summary);
+        }
+    }
+
+    private static string SignerOf(string dataFolder)
+    {
+        var keyFile = Path.Combine(dataFolder, Node.KeyFile);
+        if (!File.Exists(keyFile))
+        {
+            throw new FileNotFoundException($"no network key at {keyFile}; give the network's public key with --signer");
+        }
+        using var key = WalletKey.Parse(File.ReadAllText(keyFile));
+        return key.Address;
+    }
+
+    private sealed class Replay(SqliteConnection c, DbTransaction snapshot, string signer, List<string> summary)
+    {
+        private readonly byte[] _signerKey = WalletAddress.TryParse(signer, out var key, out _)
+            ? key
+            : throw new AuditException($"the network key {signer} is not a base58 public key");
+        private readonly Dictionary<(string Account, string Asset), long> _balances = [];
+        private readonly Dictionary<string, Asset> _assets = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, TransferRecord> _special = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, List<TransferRecord>> _payoutsBySubmission = new(StringComparer.Ordinal);
+
+        public void Run()
+        {
+            var version = c.ExecuteScalar<long>("PRAGMA user_version", transaction: snapshot);
+            Fail(version != Schema.Versions.Length, $"the database is at schema version {version}, this audit reads version {Schema.Versions.Length}");
+            var integrity = c.ExecuteScalar<string>("PRAGMA quick_check", transaction: snapshot);
+            Fail(integrity != "ok", $"SQLite's integrity check failed: {integrity}");
+            Assets();
+            var (transfers, blocks) = TransfersAndBlocks();
+            Balances();
+            var decisions = Decisions();
+            summary.Insert(0, $"network key {signer}");
+            summary.Add($"{transfers} transfers in {blocks} blocks: every payload, header, hash link, Merkle root and signature checks");
+            summary.Add($"{_balances.Count} balances recomputed from genesis match the stored ones; every asset sums to zero");
+            summary.Add(decisions);
+        }
+
+        private static void Fail(bool failed, string message)
+        {
+            if (failed)
+            {
+                throw new AuditException(message);
+            }
+        }
+
+        private bool Verifies(byte[] data, byte[]? signature) =>
+            signature is { Length: 64 } && Ed25519.Verify(_signerKey, data, signature);
+
+        private void Assets()
+        {
+            foreach (var a in c.Query<(string Symbol, long Decimals, string Issuer, long CreatedAt, long? MaxSupply,
+                         byte[]? Payload, byte[]? Signature)>(
+                         "SELECT symbol, decimals, issuer, created_at, max_supply, payload, signature FROM assets ORDER BY symbol",
+                         transaction: snapshot))
+            {
+                var asset = new Asset(a.Symbol, (int)a.Decimals, a.Issuer, a.MaxSupply);
+                Fail(a.Payload is null || !a.Payload.AsSpan().SequenceEqual(asset.Payload(a.CreatedAt)),
+                    $"asset {a.Symbol}: its stored terms differ from its signed record");
+                Fail(!Verifies(a.Payload!, a.Signature), $"asset {a.Symbol}: the signature of its terms does not verify");
+                _assets[a.Symbol] = asset;
+            }
+            summary.Add($"{_assets.Count} assets: {string.Join(", ", _assets.Keys)}; signed terms check");
+        }
+
+        private (long Transfers, long Blocks) TransfersAndBlocks()
+        {
+            var blocks = c.Query<Chain.BlockRow>("SELECT * FROM blocks ORDER BY height", transaction: snapshot).ToList();
+            var previousHash = BlockHeader.GenesisHash;
+            var nextSeq = 1L;
+            var lastTimestamp = long.MinValue;
+            using var reader = c.Query<TransferRecord>("SELECT * FROM transfers ORDER BY seq", transaction: snapshot,
+                buffered: false).GetEnumerator();
+            for (var b = 0; b < blocks.Count; b++)
+            {
+                var block = blocks[b];
+                var height = b + 1L;
+                Fail(block.Height != height, $"block {height} is missing or out of order (found block {block.Height} in its place)");
+                var header = block.ToHeader();
+                Fail(!block.PreviousHash.AsSpan().SequenceEqual(previousHash),
+                    $"block {height}: its previous hash does not match the hash of block {height - 1}");
+                Fail(block.FirstSeq != nextSeq, $"block {height}: starts at transfer {block.FirstSeq}, expected {nextSeq}");
+                Fail(block.Count < 1, $"block {height}: holds no transfers");
+                var bytes = header.Encode();
+                Fail(!bytes.AsSpan().SequenceEqual(block.Header), $"block {height}: its stored header differs from its columns");
+                Fail(!SHA256.HashData(bytes).AsSpan().SequenceEqual(block.Hash), $"block {height}: its stored hash is not the hash of its header");
+                Fail(!Verifies(block.Header, block.Signature), $"block {height}: the network's signature over its header does not verify");
+                var payloads = new List<byte[]>((int)block.Count);
+                for (var i = 0; i < block.Count; i++)
+                {
+                    Fail(!reader.MoveNext(), $"block {height}: holds {block.Count} transfers but the ledger ends after {payloads.Count}");
+                    var t = reader.Current;
+                    Fail(t.Seq != nextSeq, $"transfer {nextSeq} is missing (the next stored is {t.Seq}, {t.Id})");
+                    Fail(t.Timestamp <= lastTimestamp, $"transfer {t.Id}: its timestamp does not follow the previous transfer's");
+                    lastTimestamp = t.Timestamp;
+                    Apply(t);
+                    payloads.Add(t.Payload);
+                    nextSeq++;
+                }
+                Fail(!MerkleTree.Build(payloads).Root.SequenceEqual(block.MerkleRoot),
+                    $"block {height}: the Merkle root of its transfers does not match its header");
+                previousHash = block.Hash;
+            }
+            Fail(reader.MoveNext(), $"transfer {reader.Current.Seq} ({reader.Current.Id}) is in no block");
+            return (nextSeq - 1, blocks.Count);
+        }
+
+        private void Apply(TransferRecord t)
+        {
+            var where = $"transfer {t.Id} (seq {t.Seq})";
+            Fail(!Postings.IsValidId(t.Id), $"{where}: invalid id");
+            Fail(t.Amount <= 0, $"{where}: amount {t.Amount} is not positive");
+            Fail(t.Debit == t.Credit, $"{where}: debits and credits the same account");
+            Fail(!_assets.TryGetValue(t.Asset, out var asset), $"{where}: unknown asset {t.Asset}");
+            var transfer = new Transfer(t.Id, t.Debit, t.Credit, t.Asset, t.Amount, t.Timestamp, t.Kind, t.Ref);
+            Fail(!t.Payload.AsSpan().SequenceEqual(transfer.Payload()), $"{where}: its columns differ from its signed payload");
+            var debit = _balances.GetValueOrDefault((t.Debit, t.Asset)) - t.Amount;
+            var credit = _balances.GetValueOrDefault((t.Credit, t.Asset)) + t.Amount;
+            Fail(debit < 0 && !SystemAccounts.IsIssuance(t.Debit), $"{where}: overdraws {t.Debit}");
+            Fail(SystemAccounts.IsIssuance(t.Debit) && asset!.MaxSupply is { } max && -debit > max,
+                $"{where}: takes the supply of {t.Asset} above its maximum of {asset!.MaxSupply}");
+            _balances[(t.Debit, t.Asset)] = debit;
+            _balances[(t.Credit, t.Asset)] = credit;
+            if (t.Kind == TransferKinds.Payout)
+            {
+                Fail(t.Ref is null, $"{where}: a payout without a submission");
+                if (!_payoutsBySubmission.TryGetValue(t.Ref!, out var list))
+                {
+                    _payoutsBySubmission[t.Ref!] = list = [];
+                }
+                list.Add(t);
+            }
+            else if (t.Kind is TransferKinds.Fund or TransferKinds.Refund)
+            {
+                _special[t.Id] = t;
+            }
+            else
+            {
+                Fail(t.Kind != TransferKinds.Mint, $"{where}: unknown kind {t.Kind}");
+                Fail(!SystemAccounts.IsIssuance(t.Debit), $"{where}: a mint not from an issuance account");
+            }
+        }
+
+        private void Balances()
+        {
+            var stored = c.Query<(string Account, string Asset, long Amount)>(
+                "SELECT account, asset, amount FROM balances", transaction: snapshot).ToList();
+            foreach (var (account, asset, amount) in stored)
+            {
+                var replayed = _balances.GetValueOrDefault((account, asset));
+                Fail(replayed != amount,
+                    $"balance of {account} in {asset}: the store says {amount}, the transfers give {replayed}");
+            }
+            var storedKeys = stored.Select(s => (s.Account, s.Asset)).ToHashSet();
+            foreach (var ((account, asset), amount) in _balances)
+            {
+                Fail(amount != 0 && !storedKeys.Contains((account, asset)),
+                    $"balance of {account} in {asset}: missing from the store, the transfers give {amount}");
+            }
+            foreach (var group in _balances.GroupBy(b => b.Key.Asset))
+            {
+                var sum = group.Sum(b => b.Value);
+                Fail(sum != 0, $"balances of {group.Key} sum to {sum}, not zero");
+            }
+        }
+
+        private string Decisions()
+        {
+            var campaigns = c.Query<CampaignRow>("SELECT * FROM campaigns", transaction: snapshot)
+                .ToDictionary(r => r.Id, StringComparer.Ordinal);
+            var replay = new DecisionReplay(c, snapshot);
+            var decisions = c.Query<(long Seq, string SubmissionId, string Status, string Reason, string Verifier, string Inputs)>(
+                "SELECT seq, submission_id, status, reason, verifier, inputs FROM decisions ORDER BY seq", transaction: snapshot)
+                .ToList();
+            var bySubmission = decisions.GroupBy(d => d.SubmissionId, StringComparer.Ordinal)
+                .ToDictionary(g => g.Key, g => g.ToList(), StringComparer.Ordinal);
+            long accepted = 0, rejected = 0, pending = 0;
+            foreach (var s in c.Query<SubmissionRow>("SELECT * FROM submissions ORDER BY seq", transaction: snapshot))
+            {
+                var where = $"submission {s.Id}";
+                Fail(!campaigns.TryGetValue(s.CampaignId, out var campaign), $"{where}: unknown campaign {s.CampaignId}");
+                var recorded = bySubmission.GetValueOrDefault(s.Id) ?? [];
+                var payouts = _payoutsBySubmission.GetValueOrDefault(s.Id) ?? [];
+                _payoutsBySubmission.Remove(s.Id);
+                if (s.Status == "pending")
+                {
+                    Fail(recorded.Count != 0, $"{where}: pending, yet a decision is recorded");
+                    Fail(payouts.Count != 0, $"{where}: pending, yet paid");
+                    pending++;
+                    continue;
+                }
+                Fail(recorded.Count != 1, $"{where}: {recorded.Count} decisions recorded, expected one");
+                var d = recorded[0];
+                Fail(d.Status != s.Status, $"{where}: its status {s.Status} differs from its recorded decision {d.Status}");
+                Decision? again;
+                try
+                {
+                    again = replay.Rederive(s, campaign!, d.Verifier, d.Inputs);
+                }
+                catch (Exception ex) when (ex is InvalidOperationException or JsonException or KeyNotFoundException)
+                {
+                    throw new AuditException($"{where}: the recorded inputs of its decision cannot be replayed ({ex.Message})");
+                }
+                Fail(again is null, $"{where}: the replay of its decision ({d.Verifier}) decides nothing for it");
+                Fail(DecisionText.Of(again!.Status) != d.Status || again.Reason != d.Reason || again.Inputs != d.Inputs ||
+                     again.Verifier != d.Verifier,
+                    $"{where}: the replay decides {DecisionText.Of(again.Status)} ({again.Reason}) but {d.Status} ({d.Reason}) is recorded");
+                if (s.Status == "accepted")
+                {
+                    accepted++;
+                    Fail(payouts.Count != 1, $"{where}: accepted and paid {payouts.Count} times, expected once");
+                    var p = payouts[0];
+                    Fail(p.Id != Settlement.PayoutId(s.Id) || p.Amount != campaign!.Reward || p.Asset != campaign.Asset ||
+                         p.Debit != SystemAccounts.Escrow(campaign.Id) || p.Credit != s.Contributor || s.TransferId != p.Id,
+                        $"{where}: its payout {p.Id} does not pay the campaign's reward from its escrow to its contributor");
+                }
+                else
+                {
+                    rejected++;
+                    Fail(payouts.Count != 0, $"{where}: {s.Status}, yet paid");
+                }
+            }
+            Fail(_payoutsBySubmission.Count > 0,
+                $"payout {_payoutsBySubmission.Values.FirstOrDefault()?.FirstOrDefault()?.Id} pays no recorded submission");
+            foreach (var campaign in campaigns.Values)
+            {
+                Campaign(campaign);
+            }
+            return $"{decisions.Count} decisions re-derived from the stored submissions ({accepted} accepted, " +
+                   $"{rejected} rejected, {pending} pending); each accepted submission paid exactly once; " +
+                   $"{campaigns.Count} campaigns' funding and refunds match";
+        }
+
+        private void Campaign(CampaignRow campaign)
+        {
+            var where = $"campaign {campaign.Id}";
+            var funded = _special.GetValueOrDefault("fund:" + campaign.Id);
+            var escrow = SystemAccounts.Escrow(campaign.Id);
+            if (campaign.PublishedAt is null)
+            {
+                Fail(funded is not null, $"{where}: a draft, yet funded");
+                return;
+            }
+            Fail(funded is null || funded.Amount != campaign.Budget || funded.Debit != campaign.Requester ||
+                 funded.Credit != escrow || funded.Asset != campaign.Asset,
+                $"{where}: published without its budget moving from its requester into its escrow");
+            var refund = _special.GetValueOrDefault("refund:" + campaign.Id);
+            Fail(refund is not null && (refund.Debit != escrow || refund.Credit != campaign.Requester),
+                $"{where}: its refund does not return escrow to its requester");
+            Fail(campaign.Status == "closed" && _balances.GetValueOrDefault((escrow, campaign.Asset)) != 0,
+                $"{where}: closed with escrow left");
+        }
+    }
+
+    /// <summary>A stored transfer row.</summary>
+    internal sealed class TransferRecord
+    {
+        public long Seq { get; set; }
+        public string Id { get; set; } = "";
+        public string Debit { get; set; } = "";
+        public string Credit { get; set; } = "";
+        public string Asset { get; set; } = "";
+        public long Amount { get; set; }
+        public long Timestamp { get; set; }
+        public string Kind { get; set; } = "";
+        public string? Ref { get; set; }
+        public byte[] Payload { get; set; } = [];
+    }
+}
+
+/// <summary>Re-derives a recorded decision from the stored submissions, with the verifier the decision names.</summary>
+internal sealed class DecisionReplay(DbConnection c, DbTransaction snapshot)
+{
+    private readonly Dictionary<(string Campaign, long Through), CampaignModel.Fit> _fits = [];
+
+    /// <summary>The decision the verifier makes for the submission from the recorded inputs, or null.</summary>
+    public Decision? Rederive(SubmissionRow s, CampaignRow campaign, string verifier, string inputs)
+    {
+        var task = c.QuerySingle<TaskRow>("SELECT * FROM tasks WHERE campaign_id = @CampaignId AND seq = @TaskSeq",
+            new { s.CampaignId, s.TaskSeq }, snapshot);
+        var policy = campaign.VerificationPolicy;
+        using var recorded = JsonDocument.Parse(inputs);
+        var root = recorded.RootElement;
+        TaskOutcome outcome;
+        switch (verifier)
+        {
+            case Verifier.GoldVersion:
+                outcome = Verifier.Decide(policy, new TaskState((int)task.Required, task.Gold),
+                    [new Answer(s.Id, s.Contributor, s.Answer, DecisionStatus.Pending)], campaign.LabelList.Count, false);
+                break;
+            case Verifier.MajorityVersion:
+                outcome = Verifier.Decide(policy, new TaskState(root.GetProperty("required").GetInt32(), null),
+                    Answers(root), campaign.LabelList.Count, root.GetProperty("closing").GetBoolean());
+                break;
+            case Verifier.ModelVersion:
+                var through = root.GetProperty("fitThroughSeq").GetInt64();
+                if (!_fits.TryGetValue((campaign.Id, through), out var fit))
+                {
+                    _fits[(campaign.Id, through)] = fit = CampaignModel.Run(c, snapshot, campaign, through);
+                }
+                outcome = Verifier.DecideByModel(policy, new TaskState(root.GetProperty("required").GetInt32(), null),
+                    Answers(root), fit.For(task.Seq), root.GetProperty("closing").GetBoolean());
+                break;
+            default:
+                return null;
+        }
+        return outcome.Decisions.FirstOrDefault(d => d.SubmissionId == s.Id);
+    }
+
+    /// <summary>The answers the decision saw, in arrival order, read from the store (so an edited answer shows).</summary>
+    private List<Answer> Answers(JsonElement root) =>
+        root.GetProperty("answers").EnumerateArray().Select(id =>
+        {
+            var row = c.QuerySingle<SubmissionRow>("SELECT * FROM submissions WHERE id = @id", new { id = id.GetString() },
+                snapshot);
+            return new Answer(row.Id, row.Contributor, row.Answer, DecisionStatus.Pending);
+        }).ToList();
+}
