@@ -67,6 +67,10 @@ public sealed class EarnestClient(HttpClient http)
         PostAsync<PaymentView>("/v1/faucet", new { amount }, ct);
 
     /// <summary>The caller's balances.</summary>
+    /// <summary>The receipt of one of the caller's transfers, with its block and Merkle proof.</summary>
+    public Task<Ledger.Receipt> ReceiptAsync(string transferId, CancellationToken ct = default) =>
+        GetAsync<Ledger.Receipt>($"/v1/receipts/{Uri.EscapeDataString(transferId)}", ct);
+
     public Task<AccountView> AccountAsync(CancellationToken ct = default) => GetAsync<AccountView>("/v1/accounts/me", ct);
 
     /// <summary>The caller's transfers, newest first.</summary>
