@@ -54,8 +54,9 @@ public static class Program
                       [--max N,..] [--margin N,..] [--seeds S,..] [--detail]
                   Dynamic-overlap replay of every categorical dataset in FOLDER under the product of the given rules:
                   mean share of answers paid and mean accuracy drop against full-overlap rds and ds (--detail: per
-                  dataset). --stop is the stopping model (a method name, or hds:S[:D] for Dawid–Skene with S answers'
-                  worth of the crowd's average confusion row and D diagonal pseudo-answers); --max 0 means no maximum.
+                  dataset). --stop is the stopping model: a method name, pooled:S as in earnest aggregate
+                  --stop-model, or hds:S[:D] (Dawid–Skene with S answers' worth of the crowd's average confusion
+                  row and D diagonal pseudo-answers). --max 0 means no maximum.
               micro [BenchmarkDotNet arguments]
                   Receipt signing and verification, Verifier.Decide (BenchmarkDotNet, [MemoryDiagnoser]).
                   Without arguments runs every benchmark (--filter '*').

@@ -86,7 +86,7 @@ internal static class OverlapExperiment
         Console.WriteLine();
     }
 
-    /// <summary>A registry method, or <c>hds:S[:D]</c>: Dawid–Skene with S answers' worth of the crowd's average row (and D diagonal pseudo-answers).</summary>
+    /// <summary>A registry method, <c>pooled:S</c> (see Aggregators.FindStoppingModel), or <c>hds:S[:D]</c>: Dawid–Skene with S answers' worth of the crowd's average row (and D diagonal pseudo-answers).</summary>
     private static IAggregator Method(string spec)
     {
         var parts = spec.Split(':');
@@ -95,7 +95,7 @@ internal static class OverlapExperiment
             var diagonal = parts.Length > 2 ? double.Parse(parts[2], CultureInfo.InvariantCulture) : DawidSkene.Smoothing;
             return new DawidSkene(diagonal, DawidSkene.Smoothing, spec, double.Parse(parts[1], CultureInfo.InvariantCulture));
         }
-        return Aggregators.Find(spec) ?? throw new UsageException($"unknown method '{spec}'");
+        return Aggregators.FindStoppingModel(spec) ?? throw new UsageException($"unknown method '{spec}'");
     }
 
     private static List<Set> Load(string folder)

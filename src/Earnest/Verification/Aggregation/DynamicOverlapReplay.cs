@@ -1,7 +1,7 @@
 namespace Earnest.Verification.Aggregation;
 
 /// <summary>Settings of a dynamic-overlap replay.</summary>
-/// <param name="Threshold">Confidence at which a task stops asking for answers.</param>
+/// <param name="Threshold">Confidence at which a task stops asking for answers (1 or more: never stops early).</param>
 /// <param name="MinAnswers">Answers every task gets first.</param>
 /// <param name="MaxAnswers">The most answers a task gets.</param>
 /// <param name="Seed">Seed of the arrival order.</param>
@@ -78,9 +78,9 @@ public static class DynamicOverlapReplay
     private static bool Settled(AnswerMatrix m, int[] order, int revealed, int t, AggregationResult stop,
         ReplaySettings settings, int[] votes)
     {
-        if (stop.Confidence[t] < settings.Threshold)
+        if (settings.Threshold >= 1 || stop.Confidence[t] < settings.Threshold)
         {
-            return false;
+            return false; // a threshold of 1 asks for every answer, even of tasks whose posterior rounds to 1
         }
         if (settings.Agree <= 0 && settings.Margin <= 0)
         {
