@@ -24,6 +24,7 @@ public static class Program
                 ["loop", .. var rest] => await LoopCommand.RunAsync(LoopSettings.Parse(rest)),
                 ["micro", .. var rest] => MicroCommand.Run(rest),
                 ["aggregate"] => Aggregation.AggregateBenchmark.Run(),
+                ["dynamic-overlap", .. var rest] => Aggregation.OverlapExperiment.Run(rest),
                 ["serve", .. var rest] => await ServeCommand.RunAsync(rest),
                 ["help" or "--help" or "-h"] => Usage(0),
                 _ => Usage(UsageError),
@@ -49,6 +50,13 @@ public static class Program
               aggregate
                   Dawid–Skene on 1,000,000 synthetic answers (100,000 tasks, 5,000 contributors, 5 labels): full fit
                   to convergence on one thread, and incremental re-decision of one task with the fitted model.
+              dynamic-overlap --data FOLDER [--method M] [--stop M] [--thresholds T,..] [--agree N,..] [--min N,..]
+                      [--max N,..] [--margin N,..] [--seeds S,..] [--detail]
+                  Dynamic-overlap replay of every categorical dataset in FOLDER under the product of the given rules:
+                  mean share of answers paid and mean accuracy drop against full-overlap rds and ds (--detail: per
+                  dataset). --stop is the stopping model: a method name, pooled:S as in earnest aggregate
+                  --stop-model, or hds:S[:D] (Dawid–Skene with S answers' worth of the crowd's average confusion
+                  row and D diagonal pseudo-answers). --max 0 means no maximum.
               micro [BenchmarkDotNet arguments]
                   Receipt signing and verification, Verifier.Decide (BenchmarkDotNet, [MemoryDiagnoser]).
                   Without arguments runs every benchmark (--filter '*').

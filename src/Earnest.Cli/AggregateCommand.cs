@@ -32,21 +32,43 @@ public static class AggregateCommand
         var zheng = new Option<bool>("--zheng-protocol") { Description = "Score truth tasks without answers as a random guess, as Zheng et al. do." };
         var markdown = new Option<string?>("--markdown") { Description = "Folder mode: also write the table as Markdown to this file." };
         var minAnswers = new Option<int>("--min-answers") { Description = "Replay: answers every task gets before confidence is looked at.", DefaultValueFactory = _ => 3 };
+        var maxAnswers = new Option<int>("--max-answers") { Description = "Replay: the most answers a task gets (0: all it has).", DefaultValueFactory = _ => 0 };
+        var agree = new Option<int>("--agree") { Description = "Replay: a task also needs this many revealed answers giving the stopping model's label.", DefaultValueFactory = _ => 0 };
+        var margin = new Option<int>("--margin") { Description = "Replay: a task also needs its top label to lead the runner-up by this many revealed votes.", DefaultValueFactory = _ => 0 };
+        var stopModel = new Option<string?>("--stop-model") { Description = "Replay: the model whose confidence decides stopping (a method, or pooled:S for the default with S answers' worth of the crowd's average confusion per contributor); default: --method." };
         var goldShare = new Option<double>("--gold-share") { Description = "Use this share of each dataset's truth as known gold (seeded) and score on the rest.", DefaultValueFactory = _ => 0 };
         var command = new Command("aggregate", "Infer true answers and contributor quality from crowd answers.")
         {
             input, method, truth, numeric, labels, output, replay, thresholds, seed, positive, zheng, markdown, goldShare,
-            minAnswers,
+            minAnswers, maxAnswers, agree, margin, stopModel,
         };
         command.SetAction(parse =>
         {
             var settings = new AggregateSettings(parse.GetValue(method)!, parse.GetValue(numeric),
                 parse.GetValue(labels)?.Split(',', StringSplitOptions.TrimEntries), parse.GetValue(replay),
                 ParseThresholds(parse.GetValue(thresholds)!), parse.GetValue(seed), parse.GetValue(positive),
-                parse.GetValue(zheng), parse.GetValue(goldShare), parse.GetValue(minAnswers));
+                parse.GetValue(zheng), parse.GetValue(goldShare), parse.GetValue(minAnswers))
+            {
+                MaxAnswers = parse.GetValue(maxAnswers),
+                Agree = parse.GetValue(agree),
+                Margin = parse.GetValue(margin),
+                StopModel = parse.GetValue(stopModel),
+            };
             if (settings.MinAnswers < 1)
             {
                 throw new CliException("--min-answers is at least 1");
+            }
+            if (settings.MaxAnswers < 0 || settings.Agree < 0 || settings.Margin < 0)
+            {
+                throw new CliException("--max-answers, --agree and --margin are at least 0");
+            }
+            if (settings.MaxAnswers > 0 && settings.MaxAnswers < settings.MinAnswers)
+            {
+                throw new CliException("--max-answers is at least --min-answers");
+            }
+            if (settings.StopModel is { } spec && Aggregators.FindStoppingModel(spec) is not { IsNumeric: false })
+            {
+                throw new CliException($"--stop-model '{spec}' is not a categorical method or pooled:S");
             }
             if (settings.GoldShare is < 0 or >= 1)
             {
@@ -175,11 +197,21 @@ public static class AggregateCommand
     {
         var full = aggregator.Aggregate(data.Matrix, new AggregationOptions());
         var fullScore = Scoring.Categorical(data.Matrix, data.Truth!, full.Answer);
-        yield return $"dynamic overlap ({aggregator.Name}, seed {s.Seed}, at least {s.MinAnswers} answers); full overlap: {data.Matrix.AnswerCount} answers, accuracy {fullScore.Accuracy * 100:0.00}%";
+        var stop = s.StopModel is null ? null : Aggregators.FindStoppingModel(s.StopModel);
+        var rule = $"at least {s.MinAnswers} answers" + (s.MaxAnswers > 0 ? $", at most {s.MaxAnswers}" : "") +
+                   (stop is null ? "" : $", stopping model {stop.Name}") + (s.Agree > 0 ? $", {s.Agree} agreeing" : "") +
+                   (s.Margin > 0 ? $", vote margin {s.Margin}" : "");
+        yield return $"dynamic overlap ({aggregator.Name}, seed {s.Seed}, {rule}); full overlap: {data.Matrix.AnswerCount} answers, accuracy {fullScore.Accuracy * 100:0.00}%";
         yield return "threshold  answers paid  share    accuracy";
         foreach (var threshold in s.Thresholds)
         {
-            var r = DynamicOverlapReplay.Run(data.Matrix, data.Truth!, aggregator, new ReplaySettings(threshold, s.MinAnswers, int.MaxValue, s.Seed));
+            var settings = new ReplaySettings(threshold, s.MinAnswers, s.MaxAnswers > 0 ? s.MaxAnswers : int.MaxValue, s.Seed)
+            {
+                Agree = s.Agree,
+                Margin = s.Margin,
+                StopModel = stop,
+            };
+            var r = DynamicOverlapReplay.Run(data.Matrix, data.Truth!, aggregator, settings);
             yield return $"{threshold,9:0.###}  {r.AnswersPaid,12}  {r.Share * 100,5:0.0}%  {r.Accuracy * 100,7:0.00}%";
         }
     }
@@ -187,7 +219,20 @@ public static class AggregateCommand
 
 /// <summary>Settings of one aggregate run.</summary>
 public sealed record AggregateSettings(string Method, bool Numeric, IReadOnlyList<string>? Labels, bool Replay,
-    double[] Thresholds, int Seed, string? Positive, bool ZhengProtocol, double GoldShare, int MinAnswers = 3);
+    double[] Thresholds, int Seed, string? Positive, bool ZhengProtocol, double GoldShare, int MinAnswers = 3)
+{
+    /// <summary>Replay: the most answers a task gets (0: all it has).</summary>
+    public int MaxAnswers { get; init; }
+
+    /// <summary>Replay: revealed answers that must give the stopping model's label.</summary>
+    public int Agree { get; init; }
+
+    /// <summary>Replay: votes by which the top label must lead the runner-up.</summary>
+    public int Margin { get; init; }
+
+    /// <summary>Replay: stopping model spec (see <see cref="Aggregators.FindStoppingModel"/>); null uses the method.</summary>
+    public string? StopModel { get; init; }
+}
 
 /// <summary>Known gold for experiments: a seeded sample of the truth, hidden from scoring.</summary>
 public static class Gold

@@ -28,6 +28,25 @@ public static class Aggregators
         new ReliabilityWeightedMean(),
     ];
 
+    /// <summary>
+    /// A dynamic-overlap stopping model: a method name, or <c>pooled:S</c> for the default's Dawid–Skene with S answers'
+    /// worth of the crowd's average confusion row added to every contributor's row (so a contributor with few answers
+    /// counts as an average one, not a perfect one, and early confidence is not inflated). Null when unknown.
+    /// </summary>
+    public static IAggregator? FindStoppingModel(string spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        const string pooled = "pooled:";
+        if (!spec.StartsWith(pooled, StringComparison.OrdinalIgnoreCase))
+        {
+            return Find(spec);
+        }
+        return double.TryParse(spec[pooled.Length..], System.Globalization.NumberStyles.Float,
+            System.Globalization.CultureInfo.InvariantCulture, out var s) && s > 0 && double.IsFinite(s)
+            ? new DawidSkene(RegularizedDiagonal, DawidSkene.Smoothing, spec.ToLowerInvariant(), s)
+            : null;
+    }
+
     /// <summary>The method of a name, or null.</summary>
     public static IAggregator? Find(string name) =>
         All.FirstOrDefault(a => string.Equals(a.Name, name, StringComparison.OrdinalIgnoreCase));

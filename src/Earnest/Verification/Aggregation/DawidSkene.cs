@@ -11,8 +11,12 @@ namespace Earnest.Verification.Aggregation;
 /// <param name="diagonalPrior">Pseudo-count on each confusion row's right label.</param>
 /// <param name="offDiagonalPrior">Pseudo-count on each wrong label.</param>
 /// <param name="name">The method's name.</param>
+/// <param name="pooledPrior">
+/// Answers' worth of the crowd's average confusion row added to every contributor's row (a hierarchical prior): a
+/// contributor with few answers is treated as an average contributor, not as a perfect one. 0 turns it off.
+/// </param>
 public sealed class DawidSkene(double diagonalPrior = DawidSkene.Smoothing, double offDiagonalPrior = DawidSkene.Smoothing,
-    string name = "ds") : IAggregator
+    string name = "ds", double pooledPrior = 0) : IAggregator
 {
     /// <summary>Pseudo-count added to every confusion cell.</summary>
     public const double Smoothing = 0.01;
@@ -27,7 +31,7 @@ public sealed class DawidSkene(double diagonalPrior = DawidSkene.Smoothing, doub
     public string Name => name;
 
     /// <inheritdoc />
-    public string Version => name + "/1";
+    public string Version => pooledPrior > 0 ? $"{name}/1 pooled {pooledPrior}" : name + "/1";
 
     /// <inheritdoc />
     public bool IsNumeric => false;
@@ -41,7 +45,7 @@ public sealed class DawidSkene(double diagonalPrior = DawidSkene.Smoothing, doub
         {
             return Posteriors.Empty(matrix);
         }
-        var model = Fit(matrix, options, diagonalPrior, offDiagonalPrior, out var post, out var iterations);
+        var model = Fit(matrix, options, diagonalPrior, offDiagonalPrior, out var post, out var iterations, pooledPrior);
         return Posteriors.Result(matrix, post, options.Known, model.Accuracy(), iterations);
     }
 
@@ -53,15 +57,15 @@ public sealed class DawidSkene(double diagonalPrior = DawidSkene.Smoothing, doub
     {
         ArgumentNullException.ThrowIfNull(matrix);
         ArgumentNullException.ThrowIfNull(options);
-        var model = Fit(matrix, options, diagonalPrior, offDiagonalPrior, out _, out var iterations);
+        var model = Fit(matrix, options, diagonalPrior, offDiagonalPrior, out _, out var iterations, pooledPrior);
         return new DawidSkeneFit(model, iterations);
     }
 
     /// <summary>Runs EM; returns the fitted model and the final posteriors.</summary>
     internal static DawidSkeneModel Fit(AnswerMatrix m, AggregationOptions options, double diagonal,
-        double offDiagonal, out double[] post, out int iterations)
+        double offDiagonal, out double[] post, out int iterations, double pooled = 0)
     {
-        var model = new DawidSkeneModel(m.WorkerCount, m.LabelCount, diagonal, offDiagonal);
+        var model = new DawidSkeneModel(m.WorkerCount, m.LabelCount, diagonal, offDiagonal, pooled);
         (post, iterations) = Posteriors.Em(m, options, p => model.MaximizeFrom(m, p), p => model.Expect(m, p, null));
         return model;
     }
@@ -90,7 +94,7 @@ public sealed class DawidSkeneFit
 }
 
 /// <summary>Fitted Dawid–Skene parameters: a prior over labels and a confusion matrix per contributor.</summary>
-internal sealed class DawidSkeneModel(int workers, int labels, double diagonal, double offDiagonal)
+internal sealed class DawidSkeneModel(int workers, int labels, double diagonal, double offDiagonal, double pooled = 0)
 {
     private readonly double[] _confusion = new double[workers * labels * labels];
     private readonly double[] _logConfusion = new double[workers * labels * labels];
@@ -99,13 +103,20 @@ internal sealed class DawidSkeneModel(int workers, int labels, double diagonal, 
 
     public int Labels { get; } = labels;
 
-    /// <summary>M-step: expected counts under the posteriors, smoothed and normalised.</summary>
+    /// <summary>
+    /// M-step: expected counts under the posteriors, smoothed and normalised. With a pooled prior, each row also gets
+    /// that many answers' worth of the crowd's average row (expected counts of all answers, normalised per row).
+    /// </summary>
     public void MaximizeFrom(AnswerMatrix m, double[] post)
     {
         var k = Labels;
         for (var c = 0; c < _confusion.Length; c++)
         {
             _confusion[c] = (c / k) % k == c % k ? diagonal : offDiagonal;
+        }
+        if (pooled > 0)
+        {
+            AddPooled(m, post);
         }
         Array.Fill(_prior, DawidSkene.ClassPrior);
         for (var t = 0; t < m.TaskCount; t++)
@@ -150,6 +161,37 @@ internal sealed class DawidSkeneModel(int workers, int labels, double diagonal, 
         {
             _prior[j] /= total;
             _logPrior[j] = Math.Log(_prior[j]);
+        }
+    }
+
+    private void AddPooled(AnswerMatrix m, double[] post)
+    {
+        var k = Labels;
+        var crowd = new double[k * k];
+        for (var i = 0; i < m.AnswerCount; i++)
+        {
+            var row = m.Task[i] * k;
+            for (var j = 0; j < k; j++)
+            {
+                crowd[j * k + m.Label[i]] += post[row + j];
+            }
+        }
+        for (var j = 0; j < k; j++)
+        {
+            var sum = 0.0;
+            for (var l = 0; l < k; l++)
+            {
+                sum += crowd[j * k + l];
+            }
+            for (var l = 0; l < k; l++)
+            {
+                // A label no task seems to have: an uninformative row rather than a division by zero.
+                crowd[j * k + l] = sum > 0 ? pooled * crowd[j * k + l] / sum : pooled / k;
+            }
+        }
+        for (var c = 0; c < _confusion.Length; c++)
+        {
+            _confusion[c] += crowd[c % (k * k)];
         }
     }
 
