@@ -25,6 +25,7 @@ public static class Program
                 ["micro", .. var rest] => MicroCommand.Run(rest),
                 ["aggregate"] => Aggregation.AggregateBenchmark.Run(),
                 ["dynamic-overlap", .. var rest] => Aggregation.OverlapExperiment.Run(rest),
+                ["ledger", .. var rest] => await Ledger.LedgerBenchmark.RunAsync(rest),
                 ["serve", .. var rest] => await ServeCommand.RunAsync(rest),
                 ["help" or "--help" or "-h"] => Usage(0),
                 _ => Usage(UsageError),
@@ -57,6 +58,10 @@ public static class Program
                   dataset). --stop is the stopping model: a method name, pooled:S as in earnest aggregate
                   --stop-model, or hds:S[:D] (Dawid–Skene with S answers' worth of the crowd's average confusion
                   row and D diagonal pseudo-answers). --max 0 means no maximum.
+              ledger [--transfers N] [--accounts N] [--batch N] [--producers N]
+                  Durable transfers per second on the embedded store (group commits, each sealing a signed block),
+                  then receipt proof generation times. Defaults: 1,000,000 transfers among 10,000 accounts, batches
+                  of 1,000 from 4 producers.
               micro [BenchmarkDotNet arguments]
                   Receipt signing and verification, Verifier.Decide (BenchmarkDotNet, [MemoryDiagnoser]).
                   Without arguments runs every benchmark (--filter '*').

@@ -46,14 +46,29 @@ public sealed class Chain : ICommitHook
         }
     }
 
+    /// <summary>The writer's working state of balances and posted transfers.</summary>
+    internal LedgerState State { get; } = new();
+
+    /// <inheritdoc />
+    public void ItemStarting() => State.ItemStarting();
+
+    /// <inheritdoc />
+    public void ItemRolledBack() => State.ItemRolledBack();
+
     /// <inheritdoc />
     public void BeforeCommit(StoreTx tx)
     {
         ArgumentNullException.ThrowIfNull(tx);
         _sealing = null;
+        State.Flush(tx);
         var last = _head?.LastSeq ?? 0;
-        var rows = tx.Query<(long Seq, byte[] Payload)>(
-            "SELECT seq, payload FROM transfers WHERE seq > @last ORDER BY seq", new { last }).ToList();
+        var posted = State.Posted;
+        // The group's own transfers, unless the store holds older ones no block covers yet (a ledger written before
+        // blocks existed): then every transfer after the head, read back.
+        var rows = posted.Count > 0 && posted[0].Seq == last + 1
+            ? posted
+            : tx.Query<(long Seq, byte[] Payload)>(
+                "SELECT seq, payload FROM transfers WHERE seq > @last ORDER BY seq", new { last }).ToList();
         if (rows.Count == 0)
         {
             return;
@@ -80,6 +95,7 @@ public sealed class Chain : ICommitHook
     /// <inheritdoc />
     public void Committed()
     {
+        State.GroupCommitted();
         if (_sealing is not { } sealing)
         {
             return;
@@ -93,7 +109,11 @@ public sealed class Chain : ICommitHook
     }
 
     /// <inheritdoc />
-    public void RolledBack() => _sealing = null;
+    public void GroupFailed()
+    {
+        _sealing = null;
+        State.GroupFailed();
+    }
 
     /// <summary>One block with its transfer ids, or null.</summary>
     public BlockDetailView? Block(long height) => _database.Read(c =>

@@ -4,8 +4,26 @@ using Earnest.Storage;
 
 namespace Earnest.Ledger;
 
-/// <summary>A posted transfer, its place in the ledger's sequence and its receipt.</summary>
-public sealed record SignedTransfer(long Seq, Transfer Transfer, Receipt Receipt);
+/// <summary>
+/// A posted transfer, its place in the ledger's sequence and its receipt (signed when first asked for: Ed25519 is
+/// deterministic, so it is the same bytes whenever it is made).
+/// </summary>
+public sealed class SignedTransfer(long seq, Transfer transfer, byte[] payload, NetworkKey key)
+{
+    private Receipt? _receipt;
+
+    /// <summary>The transfer's sequence number in the ledger.</summary>
+    public long Seq { get; } = seq;
+
+    /// <summary>The transfer.</summary>
+    public Transfer Transfer { get; } = transfer;
+
+    /// <summary>The exact signed bytes.</summary>
+    public byte[] Payload { get; } = payload;
+
+    /// <summary>The receipt without its block: the payload, the network's signature over it and the network's key.</summary>
+    public Receipt Receipt => _receipt ??= key.Receipt(Payload);
+}
 
 /// <summary>
 /// The ledger's writes and reads, always inside the caller's transaction: posting a transfer, balances, history.
@@ -25,10 +43,13 @@ public static class Postings
 
     /// <summary>
     /// Posts a transfer, or answers why not. On anything but <see cref="TransferResult.Ok"/> nothing was written;
-    /// on <see cref="TransferResult.Exists"/> <paramref name="posted"/> is the original.
+    /// on <see cref="TransferResult.Exists"/> <paramref name="posted"/> is the original. The common path is one
+    /// prepared INSERT: balances and assets come from the writer's state (<see cref="LedgerState"/>).
     /// </summary>
     public static TransferResult Post(StoreTx tx, NetworkKey key, TransferRequest request, out SignedTransfer? posted)
     {
+        ArgumentNullException.ThrowIfNull(tx);
+        ArgumentNullException.ThrowIfNull(request);
         posted = null;
         if (!IsValidId(request.Id))
         {
@@ -42,68 +63,57 @@ public static class Postings
         {
             return TransferResult.AccountsMustDiffer;
         }
-        var asset = tx.QuerySingleOrDefault<(string Symbol, long? MaxSupply)?>(
-            "SELECT symbol, max_supply FROM assets WHERE symbol = @Asset", new { request.Asset });
-        if (asset is null)
+        var state = StateOf(tx);
+        if (!state.TryAsset(tx, request.Asset, out var maxSupply))
         {
             return TransferResult.AssetNotFound;
         }
-        var existing = Find(tx.Connection, request.Id, key, tx.Transaction);
-        if (existing is not null)
+        var issuance = SystemAccounts.IsIssuance(request.Debit);
+        var debitBefore = state.Balance(tx, request.Debit, request.Asset);
+        var insufficient = !issuance && debitBefore < request.Amount;
+        var aboveCap = issuance && maxSupply is { } max && request.Amount > max + debitBefore;
+        if (insufficient || aboveCap)
         {
-            var t = existing.Transfer;
-            var same = t.Debit == request.Debit && t.Credit == request.Credit && t.Asset == request.Asset &&
-                       t.Amount == request.Amount && t.Kind == request.Kind && t.Ref == request.Ref;
-            posted = same ? existing : null;
-            return same ? TransferResult.Exists : TransferResult.ExistsWithDifferentFields;
+            // A retry of a transfer made when the funds were there is still answered as a retry.
+            var original = Find(tx.Connection, request.Id, key, tx.Transaction);
+            if (original is not null)
+            {
+                return Retry(original, request, out posted);
+            }
+            return insufficient ? TransferResult.InsufficientFunds : TransferResult.ExceedsMaxSupply;
         }
-        var debitBefore = Balance(tx, request.Debit, request.Asset);
-        if (!SystemAccounts.IsIssuance(request.Debit) && debitBefore < request.Amount)
-        {
-            return TransferResult.InsufficientFunds;
-        }
-        if (SystemAccounts.IsIssuance(request.Debit) && asset.Value.MaxSupply is { } max &&
-            request.Amount > max + debitBefore)
-        {
-            return TransferResult.ExceedsMaxSupply;
-        }
-        var creditBefore = Balance(tx, request.Credit, request.Asset);
-        var debitAfter = checked(debitBefore - request.Amount);
-        var creditAfter = checked(creditBefore + request.Amount);
-        SetBalance(tx, request.Debit, request.Asset, debitAfter);
-        SetBalance(tx, request.Credit, request.Asset, creditAfter);
-        Invariant.Check(Balance(tx, request.Debit, request.Asset) == debitAfter &&
-                        Balance(tx, request.Credit, request.Asset) == creditAfter,
-            $"transfer {request.Id} did not move exactly {request.Amount}");
-        Invariant.Check(debitAfter >= 0 || SystemAccounts.IsIssuance(request.Debit),
-            $"transfer {request.Id} left {request.Debit} negative");
-
         var transfer = new Transfer(request.Id, request.Debit, request.Credit, request.Asset, request.Amount,
             tx.NextTimestamp(), request.Kind, request.Ref);
         var payload = transfer.Payload();
-        var seq = tx.QuerySingle<long>("""
-            INSERT INTO transfers(id, debit, credit, asset, amount, timestamp, kind, ref, payload)
-            VALUES (@Id, @Debit, @Credit, @Asset, @Amount, @TimestampMicros, @Kind, @Ref, @payload)
-            RETURNING seq
-            """, new
+        if (state.Insert(tx, transfer, payload) is not { } seq)
         {
-            transfer.Id, transfer.Debit, transfer.Credit, transfer.Asset, transfer.Amount, transfer.TimestampMicros,
-            transfer.Kind, transfer.Ref, payload,
-        });
-        posted = new SignedTransfer(seq, transfer, key.Receipt(payload));
+            return Retry(Find(tx.Connection, request.Id, key, tx.Transaction)!, request, out posted);
+        }
+        var creditBefore = state.Balance(tx, request.Credit, request.Asset);
+        var debitAfter = checked(debitBefore - request.Amount);
+        var creditAfter = checked(creditBefore + request.Amount);
+        Invariant.Check(debitAfter >= 0 || issuance, $"transfer {request.Id} left {request.Debit} negative");
+        state.SetBalance(request.Debit, request.Asset, debitAfter);
+        state.SetBalance(request.Credit, request.Asset, creditAfter);
+        posted = new SignedTransfer(seq, transfer, payload, key);
         return TransferResult.Ok;
     }
 
-    /// <summary>The balance of an account in an asset (zero when it never held any).</summary>
-    public static long Balance(StoreTx tx, string account, string asset) =>
-        tx.Scalar<long?>("SELECT amount FROM balances WHERE account = @account AND asset = @asset",
-            new { account, asset }) ?? 0;
+    /// <summary>The answer to a request whose id is taken: a retry when every field matches, else a conflict.</summary>
+    private static TransferResult Retry(SignedTransfer original, TransferRequest request, out SignedTransfer? posted)
+    {
+        var t = original.Transfer;
+        var same = t.Debit == request.Debit && t.Credit == request.Credit && t.Asset == request.Asset &&
+                   t.Amount == request.Amount && t.Kind == request.Kind && t.Ref == request.Ref;
+        posted = same ? original : null;
+        return same ? TransferResult.Exists : TransferResult.ExistsWithDifferentFields;
+    }
 
-    private static void SetBalance(StoreTx tx, string account, string asset, long amount) =>
-        tx.Execute("""
-            INSERT INTO balances(account, asset, amount) VALUES (@account, @asset, @amount)
-            ON CONFLICT(account, asset) DO UPDATE SET amount = excluded.amount
-            """, new { account, asset, amount });
+    private static LedgerState StateOf(StoreTx tx) => (tx.Hook as Chain)?.State ??
+        throw new InvalidOperationException("the ledger posts only through a node's writer, whose chain keeps its state");
+
+    /// <summary>The balance of an account in an asset (zero when it never held any), as the transaction sees it.</summary>
+    public static long Balance(StoreTx tx, string account, string asset) => StateOf(tx).Balance(tx, account, asset);
 
     /// <summary>A transfer with its receipt, or null.</summary>
     public static SignedTransfer? Find(DbConnection connection, string id, NetworkKey key,
@@ -186,6 +196,6 @@ public static class Postings
         public byte[] Payload { get; set; } = [];
 
         public SignedTransfer ToSigned(NetworkKey key) => new(Seq,
-            new Transfer(Id, Debit, Credit, Asset, Amount, Timestamp, Kind, Ref), key.Receipt(Payload));
+            new Transfer(Id, Debit, Credit, Asset, Amount, Timestamp, Kind, Ref), Payload, key);
     }
 }

@@ -11,14 +11,20 @@ namespace Earnest.Storage;
 /// </summary>
 public interface ICommitHook
 {
+    /// <summary>A piece of work is about to run inside the group's transaction.</summary>
+    void ItemStarting();
+
+    /// <summary>The piece of work that just ran was rolled back to its savepoint.</summary>
+    void ItemRolledBack();
+
     /// <summary>Runs last inside the commit's transaction (sealing the block of the transfers it posted).</summary>
     void BeforeCommit(StoreTx tx);
 
     /// <summary>Runs once the commit is durable.</summary>
     void Committed();
 
-    /// <summary>Runs when a commit or a work item was rolled back: any cache of written state must be dropped.</summary>
-    void RolledBack();
+    /// <summary>The commit failed: nothing of the group is in the store.</summary>
+    void GroupFailed();
 }
 
 /// <summary>
@@ -147,11 +153,11 @@ public sealed class SqliteDatabase : IDisposable
         try
         {
             transaction = _writer.BeginTransaction(deferred: false);
-            var rolledBack = false;
             for (var i = 0; i < group.Count; i++)
             {
                 transaction.Save("w");
-                var tx = new StoreTx(_writer, transaction, NextTime);
+                Hook?.ItemStarting();
+                var tx = new StoreTx(_writer, transaction, NextTime, Hook);
                 var kept = group[i].Run(tx);
                 if (kept)
                 {
@@ -161,14 +167,10 @@ public sealed class SqliteDatabase : IDisposable
                 {
                     transaction.Rollback("w");
                     transaction.Release("w");
-                    rolledBack = true;
+                    Hook?.ItemRolledBack();
                 }
             }
-            if (rolledBack)
-            {
-                Hook?.RolledBack();
-            }
-            Hook?.BeforeCommit(new StoreTx(_writer, transaction, NextTime));
+            Hook?.BeforeCommit(new StoreTx(_writer, transaction, NextTime, Hook));
             transaction.Commit();
         }
         catch (Exception ex)
@@ -182,7 +184,7 @@ public sealed class SqliteDatabase : IDisposable
             {
                 // The transaction is already gone; the original error is what the callers need.
             }
-            Hook?.RolledBack();
+            Hook?.GroupFailed();
             foreach (var item in group)
             {
                 item.Fail(ex);
@@ -284,13 +286,17 @@ public sealed class StoreTx
 {
     private readonly Func<long> _nextTime;
 
-    internal StoreTx(DbConnection connection, DbTransaction transaction, Func<long> nextTime)
+    internal StoreTx(DbConnection connection, DbTransaction transaction, Func<long> nextTime, ICommitHook? hook)
     {
+        Hook = hook;
         Connection = connection;
         Transaction = transaction;
         _nextTime = nextTime;
         NowMicros = nextTime();
     }
+
+    /// <summary>The ledger's hooks into the commit (its writer state), when attached.</summary>
+    public ICommitHook? Hook { get; }
 
     /// <summary>The connection the transaction runs on.</summary>
     public DbConnection Connection { get; }
