@@ -16,6 +16,7 @@ internal sealed class LedgerState
     private readonly HashSet<(string Account, string Asset)> _dirty = [];
     private readonly Dictionary<string, long?> _assets = new(StringComparer.Ordinal);
     private readonly List<Action> _undo = [];
+    private long _lastSeq = -1;
     private SqliteConnection? _connection;
     private SqliteCommand? _insert;
     private SqliteCommand? _selectBalance;
@@ -40,6 +41,7 @@ internal sealed class LedgerState
     /// <summary>The commit failed: nothing of the group is in the store, so forget everything cached.</summary>
     public void GroupFailed()
     {
+        _lastSeq = -1;
         _balances.Clear();
         _dirty.Clear();
         _assets.Clear();
@@ -113,34 +115,53 @@ internal sealed class LedgerState
         });
     }
 
-    /// <summary>Inserts a transfer; its sequence number, or null when a transfer with its id exists.</summary>
+    /// <summary>
+    /// Inserts a transfer under the next sequence number (the writer is the only one to insert, so it counts them
+    /// itself rather than ask SQLite for each); null when a transfer with its id exists.
+    /// </summary>
     public long? Insert(StoreTx tx, Transfer transfer, byte[] payload)
     {
-        var insert = Command(tx, ref _insert, """
-            INSERT INTO transfers(id, debit, credit, asset, amount, timestamp, kind, ref, payload)
-            VALUES ($id, $debit, $credit, $asset, $amount, $timestamp, $kind, $ref, $payload)
-            ON CONFLICT(id) DO NOTHING
-            RETURNING seq
-            """, "$id", "$debit", "$credit", "$asset", "$amount", "$timestamp", "$kind", "$ref", "$payload");
-        var p = insert.Parameters;
-        p[0].Value = transfer.Id;
-        p[1].Value = transfer.Debit;
-        p[2].Value = transfer.Credit;
-        p[3].Value = transfer.Asset;
-        p[4].Value = transfer.Amount;
-        p[5].Value = transfer.TimestampMicros;
-        p[6].Value = transfer.Kind;
-        p[7].Value = (object?)transfer.Ref ?? DBNull.Value;
-        p[8].Value = payload;
-        if (insert.ExecuteScalar() is not long seq)
+        if (_lastSeq < 0)
         {
-            return null;
+            _lastSeq = tx.Scalar<long?>("SELECT MAX(seq) FROM transfers") ?? 0;
         }
+        var seq = _lastSeq + 1;
+        var insert = Command(tx, ref _insert, """
+            INSERT INTO transfers(seq, id, debit, credit, asset, amount, timestamp, kind, ref, payload)
+            VALUES ($seq, $id, $debit, $credit, $asset, $amount, $timestamp, $kind, $ref, $payload)
+            """, "$seq", "$id", "$debit", "$credit", "$asset", "$amount", "$timestamp", "$kind", "$ref", "$payload");
+        var p = insert.Parameters;
+        p[0].Value = seq;
+        p[1].Value = transfer.Id;
+        p[2].Value = transfer.Debit;
+        p[3].Value = transfer.Credit;
+        p[4].Value = transfer.Asset;
+        p[5].Value = transfer.Amount;
+        p[6].Value = transfer.TimestampMicros;
+        p[7].Value = transfer.Kind;
+        p[8].Value = (object?)transfer.Ref ?? DBNull.Value;
+        p[9].Value = payload;
+        try
+        {
+            insert.ExecuteNonQuery();
+        }
+        catch (SqliteException ex) when (ex.SqliteExtendedErrorCode == UniqueConstraint)
+        {
+            return null; // the id is taken (the statement alone was undone; the transaction goes on)
+        }
+        _lastSeq = seq;
         var count = Posted.Count;
         Posted.Add((seq, payload));
-        _undo.Add(() => Posted.RemoveRange(count, Posted.Count - count));
+        _undo.Add(() =>
+        {
+            _lastSeq = seq - 1;
+            Posted.RemoveRange(count, Posted.Count - count);
+        });
         return seq;
     }
+
+    /// <summary>SQLITE_CONSTRAINT_UNIQUE: the only constraint a new transfer can break is its id's.</summary>
+    private const int UniqueConstraint = 2067;
 
     /// <summary>Writes every balance the group changed, once each.</summary>
     public void Flush(StoreTx tx)
@@ -174,6 +195,7 @@ internal sealed class LedgerState
             _upsertBalance?.Dispose();
             _insert = _selectBalance = _upsertBalance = null;
             _connection = connection;
+            _lastSeq = -1;
         }
         if (command is null)
         {
