@@ -61,7 +61,7 @@ public static class Program
               ledger [--transfers N] [--accounts N] [--batch N] [--producers N]
                   Durable transfers per second on the embedded store (group commits, each sealing a signed block),
                   then receipt proof generation times. Defaults: 1,000,000 transfers among 10,000 accounts, batches
-                  of 1,000 from 4 producers.
+                  of 1,000 from 16 producers.
               micro [BenchmarkDotNet arguments]
                   Receipt signing and verification, Verifier.Decide (BenchmarkDotNet, [MemoryDiagnoser]).
                   Without arguments runs every benchmark (--filter '*').

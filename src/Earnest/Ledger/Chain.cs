@@ -20,10 +20,10 @@ public sealed class Chain : ICommitHook
     private readonly SqliteDatabase _database;
     private readonly NetworkKey _key;
     private readonly Lock _gate = new();
-    private readonly Dictionary<long, MerkleTree> _trees = [];
-    private readonly Queue<long> _treeOrder = new();
+    private readonly Dictionary<long, SealedBlock> _blocks = [];
+    private readonly Queue<long> _blockOrder = new();
     private BlockHeader? _head;
-    private (BlockHeader Header, MerkleTree Tree)? _sealing;
+    private SealedBlock? _sealing;
 
     /// <summary>Loads the chain's head.</summary>
     public Chain(SqliteDatabase database, NetworkKey key)
@@ -81,15 +81,17 @@ public sealed class Chain : ICommitHook
         var header = new BlockHeader((_head?.Height ?? 0) + 1, _head?.Hash() ?? BlockHeader.GenesisHash,
             tree.Root.ToArray(), rows.Count, rows[0].Seq, tx.NowMicros);
         var bytes = header.Encode();
+        var signature = _key.SignBytes(bytes);
         tx.Execute("""
             INSERT INTO blocks(height, hash, previous_hash, merkle_root, count, first_seq, closed_at, header, signature)
             VALUES (@Height, @hash, @PreviousHash, @MerkleRoot, @Count, @FirstSeq, @ClosedAtMicros, @bytes, @signature)
             """, new
         {
             header.Height, hash = header.Hash(), header.PreviousHash, header.MerkleRoot, header.Count,
-            header.FirstSeq, header.ClosedAtMicros, bytes, signature = _key.SignBytes(bytes),
+            header.FirstSeq, header.ClosedAtMicros, bytes, signature,
         });
-        _sealing = (header, tree);
+        _sealing = new SealedBlock(header.Height, header.FirstSeq, header.Count, Convert.ToBase64String(bytes),
+            Base58Text.Encode(signature), tree);
     }
 
     /// <inheritdoc />
@@ -103,8 +105,8 @@ public sealed class Chain : ICommitHook
         _sealing = null;
         lock (_gate)
         {
-            _head = sealing.Header;
-            Remember(sealing.Header.Height, sealing.Tree);
+            _head = BlockHeader.TryDecode(Convert.FromBase64String(sealing.Header));
+            Remember(sealing);
         }
     }
 
@@ -134,63 +136,93 @@ public sealed class Chain : ICommitHook
 
     /// <summary>
     /// The receipt of a committed transfer with its block and Merkle audit path; null when the transfer is in no
-    /// block yet (never, once its commit returned).
+    /// block yet (never, once its commit returned). A transfer of a recent block is proved from memory.
     /// </summary>
     public Receipt? Prove(SignedTransfer transfer)
     {
         ArgumentNullException.ThrowIfNull(transfer);
-        return _database.Read(c => Prove(c, transfer));
+        return Cached(transfer.Seq) is { } block ? block.Prove(transfer) : _database.Read(c => Prove(c, transfer));
     }
 
     /// <summary><see cref="Prove(SignedTransfer)"/> on a caller's connection.</summary>
     public Receipt? Prove(DbConnection connection, SignedTransfer transfer)
     {
         ArgumentNullException.ThrowIfNull(transfer);
+        if (Cached(transfer.Seq) is { } cached)
+        {
+            return cached.Prove(transfer);
+        }
         var row = connection.QuerySingleOrDefault<BlockRow>(
             "SELECT * FROM blocks WHERE first_seq <= @Seq ORDER BY first_seq DESC LIMIT 1", new { transfer.Seq });
         if (row is null || transfer.Seq > row.FirstSeq + row.Count - 1)
         {
             return null;
         }
-        var tree = TreeOf(connection, row);
-        var index = (int)(transfer.Seq - row.FirstSeq);
-        return transfer.Receipt with
-        {
-            Block = new ReceiptBlock(row.Height, Convert.ToBase64String(row.Header), Base58Text.Encode(row.Signature)),
-            Proof = new MerkleProof(index, tree.Size, tree.Path(index).Select(Convert.ToBase64String).ToList()),
-        };
-    }
-
-    private MerkleTree TreeOf(DbConnection connection, BlockRow row)
-    {
         lock (_gate)
         {
-            if (_trees.TryGetValue(row.Height, out var cached))
+            if (_blocks.TryGetValue(row.Height, out var known))
             {
-                return cached;
+                return known.Prove(transfer);
             }
         }
         var payloads = connection.Query<byte[]>(
             "SELECT payload FROM transfers WHERE seq BETWEEN @first AND @last ORDER BY seq",
             new { first = row.FirstSeq, last = row.FirstSeq + row.Count - 1 }).ToList();
-        var tree = MerkleTree.Build(payloads);
+        var block = new SealedBlock(row.Height, row.FirstSeq, (int)row.Count, Convert.ToBase64String(row.Header),
+            Base58Text.Encode(row.Signature), MerkleTree.Build(payloads));
         lock (_gate)
         {
-            Remember(row.Height, tree);
+            Remember(block);
         }
-        return tree;
+        return block.Prove(transfer);
     }
 
-    private void Remember(long height, MerkleTree tree)
+    /// <summary>The cached block holding a sequence number, when it is one of the newest (the usual case).</summary>
+    private SealedBlock? Cached(long seq)
     {
-        if (!_trees.TryAdd(height, tree))
+        lock (_gate)
+        {
+            if (_head is null || seq > _head.LastSeq)
+            {
+                return null;
+            }
+            // Blocks are contiguous: walk back from the head by heights, at most the cache's depth.
+            foreach (var height in _blockOrder.Reverse())
+            {
+                if (_blocks.TryGetValue(height, out var block) && seq >= block.FirstSeq && seq < block.FirstSeq + block.Count)
+                {
+                    return block;
+                }
+            }
+            return null;
+        }
+    }
+
+    private void Remember(SealedBlock block)
+    {
+        if (!_blocks.TryAdd(block.Height, block))
         {
             return;
         }
-        _treeOrder.Enqueue(height);
-        while (_treeOrder.Count > CachedTrees)
+        _blockOrder.Enqueue(block.Height);
+        while (_blockOrder.Count > CachedTrees)
         {
-            _trees.Remove(_treeOrder.Dequeue());
+            _blocks.Remove(_blockOrder.Dequeue());
+        }
+    }
+
+    /// <summary>A sealed block as proofs need it: its signed header (in receipt form) and its Merkle tree.</summary>
+    private sealed record SealedBlock(long Height, long FirstSeq, int Count, string Header, string Signature,
+        MerkleTree Tree)
+    {
+        public Receipt Prove(SignedTransfer transfer)
+        {
+            var index = (int)(transfer.Seq - FirstSeq);
+            return transfer.Receipt with
+            {
+                Block = new ReceiptBlock(Height, Header, Signature),
+                Proof = new MerkleProof(index, Tree.Size, Tree.Path(index).Select(Convert.ToBase64String).ToList()),
+            };
         }
     }
 

@@ -13,6 +13,8 @@ public sealed class MerkleTree
     /// <summary>Bytes of a hash.</summary>
     public const int HashSize = 32;
 
+    private const int ParallelLeaves = 512;
+
     private readonly byte[][] _levels;
 
     private MerkleTree(byte[][] levels, int size)
@@ -30,10 +32,23 @@ public sealed class MerkleTree
     /// <summary>The leaf hash of a payload: SHA-256(0x00 ‖ payload).</summary>
     public static byte[] LeafHash(ReadOnlySpan<byte> payload)
     {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        hash.AppendData([0x00]);
-        hash.AppendData(payload);
-        return hash.GetHashAndReset();
+        var hash = new byte[HashSize];
+        LeafHash(payload, hash);
+        return hash;
+    }
+
+    /// <summary>The leaf hash of a payload, written into <paramref name="into"/>.</summary>
+    public static void LeafHash(ReadOnlySpan<byte> payload, Span<byte> into)
+    {
+        var rented = payload.Length < 1024 ? null : System.Buffers.ArrayPool<byte>.Shared.Rent(payload.Length + 1);
+        var buffer = rented is null ? stackalloc byte[payload.Length + 1] : rented.AsSpan(0, payload.Length + 1);
+        buffer[0] = 0x00;
+        payload.CopyTo(buffer[1..]);
+        SHA256.HashData(buffer, into);
+        if (rented is not null)
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(rented);
+        }
     }
 
     /// <summary>An interior node: SHA-256(0x01 ‖ left ‖ right), written into <paramref name="into"/>.</summary>
@@ -51,9 +66,24 @@ public sealed class MerkleTree
     {
         ArgumentNullException.ThrowIfNull(payloads);
         var leaves = new byte[payloads.Count * HashSize];
-        for (var i = 0; i < payloads.Count; i++)
+        if (payloads.Count < ParallelLeaves)
         {
-            LeafHash(payloads[i]).CopyTo(leaves, i * HashSize);
+            for (var i = 0; i < payloads.Count; i++)
+            {
+                LeafHash(payloads[i], leaves.AsSpan(i * HashSize, HashSize));
+            }
+        }
+        else
+        {
+            // A big block's leaves are hashed on every core (the result does not depend on the order).
+            Parallel.For(0, (payloads.Count + ParallelLeaves - 1) / ParallelLeaves, chunk =>
+            {
+                var end = Math.Min(payloads.Count, (chunk + 1) * ParallelLeaves);
+                for (var i = chunk * ParallelLeaves; i < end; i++)
+                {
+                    LeafHash(payloads[i], leaves.AsSpan(i * HashSize, HashSize));
+                }
+            });
         }
         return FromLeaves(leaves, payloads.Count);
     }

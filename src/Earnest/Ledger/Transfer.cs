@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Globalization;
 using System.Text.Json;
 using Earnest.Identity;
 
@@ -90,29 +92,40 @@ public sealed record Transfer(string Id, string Debit, string Credit, string Ass
     /// </summary>
     public byte[] Payload()
     {
-        using var buffer = new MemoryStream(256);
-        using (var json = new Utf8JsonWriter(buffer))
+        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(512);
+        buffer.ResetWrittenCount();
+        var json = t_writer ??= new Utf8JsonWriter(buffer);
+        json.Reset(buffer);
+        Span<byte> timestamp = stackalloc byte[32];
+        var formatted = Timestamp.UtcDateTime.TryFormat(timestamp, out var length, "yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'",
+            CultureInfo.InvariantCulture);
+        Invariant.Check(formatted, "a timestamp did not fit its buffer");
+        json.WriteStartObject();
+        json.WriteString("id", Id);
+        json.WriteString("debit", Debit);
+        json.WriteString("credit", Credit);
+        json.WriteString("asset", Asset);
+        json.WriteNumber("amount", Amount);
+        json.WriteString("timestamp", timestamp[..length]);
+        json.WriteString("kind", Kind);
+        if (Ref is null)
         {
-            json.WriteStartObject();
-            json.WriteString("id", Id);
-            json.WriteString("debit", Debit);
-            json.WriteString("credit", Credit);
-            json.WriteString("asset", Asset);
-            json.WriteNumber("amount", Amount);
-            json.WriteString("timestamp", Time.Format(Timestamp));
-            json.WriteString("kind", Kind);
-            if (Ref is null)
-            {
-                json.WriteNull("ref");
-            }
-            else
-            {
-                json.WriteString("ref", Ref);
-            }
-            json.WriteEndObject();
+            json.WriteNull("ref");
         }
-        return buffer.ToArray();
+        else
+        {
+            json.WriteString("ref", Ref);
+        }
+        json.WriteEndObject();
+        json.Flush();
+        return buffer.WrittenSpan.ToArray();
     }
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? t_buffer;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_writer;
 }
 
 /// <summary>A request to move funds; the ledger assigns the timestamp.</summary>
