@@ -42,9 +42,12 @@ while true; do
     tee "$work/last.json" | jq -c '{status, reason, paid: .payment.amount}'
 done
 
-# --- anyone can check a receipt offline against the network key
+# --- anyone can check a receipt offline against the network key: the transfer's signature, and the Merkle proof
+# --- from its bytes to the signed header of the block it was sealed in
 curl -sf "$API/v1/accounts/me/transfers" -H "$C" | jq '.[0]' > "$work/transfer.json"
-$EARNEST verify-receipt "$work/transfer.json" --signer "$(curl -sf "$API/v1/ledger/key" | jq -r .signer)"
+curl -sf "$API/v1/receipts/$(jq -r .id "$work/transfer.json")" -H "$C" > "$work/receipt.json"
+$EARNEST verify-receipt "$work/receipt.json" --signer "$(curl -sf "$API/v1/ledger/key" | jq -r .signer)"
+curl -sf "$API/v1/ledger/head" | jq -c '{height, hash, count}'
 
 # --- the requester reads results (JSON or CSV) and closes the campaign; unspent escrow comes back
 curl -sf "$API/v1/campaigns/$CAMPAIGN/results" -H "$R" -H 'accept: text/csv'

@@ -30,6 +30,7 @@ public sealed class WalkthroughTests
         var text = await output + await errors;
         Assert.True(process.ExitCode == 0, text);
         Assert.Contains("verified: signed by " + server.Node.Key.Signer, text, StringComparison.Ordinal);
+        Assert.Matches(@"in block \d+ \(hash [0-9a-f]{64}\), leaf \d+ of \d+", text);
         Assert.Contains("r-2,negative,", text, StringComparison.Ordinal);
         Assert.Contains("\"refunded\":596000", text, StringComparison.Ordinal);
     }
