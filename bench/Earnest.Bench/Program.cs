@@ -58,10 +58,11 @@ public static class Program
                   dataset). --stop is the stopping model: a method name, pooled:S as in earnest aggregate
                   --stop-model, or hds:S[:D] (Dawid–Skene with S answers' worth of the crowd's average confusion
                   row and D diagonal pseudo-answers). --max 0 means no maximum.
-              ledger [--transfers N] [--accounts N] [--batch N] [--producers N]
+              ledger [--transfers N] [--accounts N] [--batch N] [--producers N] [--experiment-no-history-index]
                   Durable transfers per second on the embedded store (group commits, each sealing a signed block),
                   then receipt proof generation times. Defaults: 1,000,000 transfers among 10,000 accounts, batches
-                  of 1,000 from 16 producers.
+                  of 1,000 from 16 producers. --experiment-no-history-index drops the per-account history indexes
+                  first, to measure what they cost (the node is not usable that way).
               micro [BenchmarkDotNet arguments]
                   Receipt signing and verification, Verifier.Decide (BenchmarkDotNet, [MemoryDiagnoser]).
                   Without arguments runs every benchmark (--filter '*').

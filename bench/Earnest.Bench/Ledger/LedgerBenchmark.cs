@@ -35,6 +35,10 @@ public static class LedgerBenchmark
                 }
                 return 0;
             });
+            if (args.Contains("--experiment-no-history-index"))
+            {
+                await node.Database.WriteAsync(tx => tx.Execute("DROP INDEX transfers_debit; DROP INDEX transfers_credit;"));
+            }
             var headBefore = node.Chain.Head!.Height;
             var next = -1L;
             var stopwatch = Stopwatch.StartNew();
