@@ -47,6 +47,7 @@ public sealed class AggregatorTests
 
     [Theory]
     [InlineData("rds")]
+    [InlineData("hds")]
     [InlineData("mace")]
     [InlineData("glad")]
     [InlineData("wawa")]
@@ -60,6 +61,40 @@ public sealed class AggregatorTests
         var r1 = Array.IndexOf(m.WorkerIds, "r1");
         var spam = Array.IndexOf(m.WorkerIds, "spam");
         Assert.True(result.WorkerQuality[r1] > result.WorkerQuality[spam], $"{name}: r1 {result.WorkerQuality[r1]} vs spam {result.WorkerQuality[spam]}");
+    }
+
+    /// <summary>
+    /// Two contributors disagree on every task; gold says which of them is right. Counting gold answers more than
+    /// once (the default's gold weight) makes the model more sure of the reliable one, and so of the disputed tasks.
+    /// </summary>
+    [Fact]
+    public void gold_answers_weigh_more_in_a_contributors_confusion_than_estimated_ones()
+    {
+        var answers = new List<(string, string, string)>();
+        for (var t = 0; t < 6; t++)
+        {
+            var truth = t % 2 == 0 ? "a" : "b";
+            var other = truth == "a" ? "b" : "a";
+            answers.Add(($"g{t}", "right", truth));
+            answers.Add(($"g{t}", "wrong", other));
+            answers.Add(($"t{t}", "right", truth));
+            answers.Add(($"t{t}", "wrong", other));
+        }
+        var m = Matrix([.. answers]);
+        var known = m.TaskIds.Select(id => id.StartsWith('g') ? Array.IndexOf(m.Labels, int.Parse(id[1..]) % 2 == 0 ? "a" : "b") : -1).ToArray();
+        var options = new AggregationOptions { Known = known };
+        var weighted = new DawidSkene(8, DawidSkene.Smoothing, "w", pooledPrior: 3, goldWeight: 5).Aggregate(m, options);
+        var once = new DawidSkene(8, DawidSkene.Smoothing, "o", pooledPrior: 3, goldWeight: 1).Aggregate(m, options);
+        for (var t = 0; t < 6; t++)
+        {
+            var task = Array.IndexOf(m.TaskIds, $"t{t}");
+            Assert.Equal(t % 2 == 0 ? "a" : "b", m.Labels[weighted.Answer[task]]);
+            Assert.True(weighted.Confidence[task] > once.Confidence[task], $"t{t}: {weighted.Confidence[task]} vs {once.Confidence[task]}");
+        }
+        var (right, wrong) = (Array.IndexOf(m.WorkerIds, "right"), Array.IndexOf(m.WorkerIds, "wrong"));
+        Assert.True(weighted.WorkerQuality[right] > weighted.WorkerQuality[wrong]);
+        Assert.True(weighted.WorkerQuality[wrong] < once.WorkerQuality[wrong],
+            $"gold's weight should pull the wrong contributor's estimate down: {weighted.WorkerQuality[wrong]} vs {once.WorkerQuality[wrong]}");
     }
 
     [Fact]

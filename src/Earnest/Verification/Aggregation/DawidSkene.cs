@@ -15,8 +15,12 @@ namespace Earnest.Verification.Aggregation;
 /// Answers' worth of the crowd's average confusion row added to every contributor's row (a hierarchical prior): a
 /// contributor with few answers is treated as an average contributor, not as a perfect one. 0 turns it off.
 /// </param>
+/// <param name="goldWeight">
+/// How many times an answer to a task of known answer (gold) counts in its contributor's confusion counts: gold is
+/// certain evidence of a contributor's quality, where other tasks' posteriors are only estimates. 1 counts it once.
+/// </param>
 public sealed class DawidSkene(double diagonalPrior = DawidSkene.Smoothing, double offDiagonalPrior = DawidSkene.Smoothing,
-    string name = "ds", double pooledPrior = 0) : IAggregator
+    string name = "ds", double pooledPrior = 0, double goldWeight = 1) : IAggregator
 {
     /// <summary>Pseudo-count added to every confusion cell.</summary>
     public const double Smoothing = 0.01;
@@ -31,7 +35,9 @@ public sealed class DawidSkene(double diagonalPrior = DawidSkene.Smoothing, doub
     public string Name => name;
 
     /// <inheritdoc />
-    public string Version => pooledPrior > 0 ? $"{name}/1 pooled {pooledPrior}" : name + "/1";
+    public string Version => pooledPrior > 0 && name.StartsWith("pooled", StringComparison.Ordinal)
+        ? $"{name}/1 pooled {pooledPrior}"
+        : name + "/1";
 
     /// <inheritdoc />
     public bool IsNumeric => false;
@@ -45,7 +51,8 @@ public sealed class DawidSkene(double diagonalPrior = DawidSkene.Smoothing, doub
         {
             return Posteriors.Empty(matrix);
         }
-        var model = Fit(matrix, options, diagonalPrior, offDiagonalPrior, out var post, out var iterations, pooledPrior);
+        var model = Fit(matrix, options, diagonalPrior, offDiagonalPrior, out var post, out var iterations, pooledPrior,
+            goldWeight);
         return Posteriors.Result(matrix, post, options.Known, model.Accuracy(), iterations);
     }
 
@@ -57,16 +64,19 @@ public sealed class DawidSkene(double diagonalPrior = DawidSkene.Smoothing, doub
     {
         ArgumentNullException.ThrowIfNull(matrix);
         ArgumentNullException.ThrowIfNull(options);
-        var model = Fit(matrix, options, diagonalPrior, offDiagonalPrior, out _, out var iterations, pooledPrior);
+        var model = Fit(matrix, options, diagonalPrior, offDiagonalPrior, out _, out var iterations, pooledPrior,
+            goldWeight);
         return new DawidSkeneFit(model, iterations);
     }
 
     /// <summary>Runs EM; returns the fitted model and the final posteriors.</summary>
     internal static DawidSkeneModel Fit(AnswerMatrix m, AggregationOptions options, double diagonal,
-        double offDiagonal, out double[] post, out int iterations, double pooled = 0)
+        double offDiagonal, out double[] post, out int iterations, double pooled = 0, double goldWeight = 1)
     {
         var model = new DawidSkeneModel(m.WorkerCount, m.LabelCount, diagonal, offDiagonal, pooled);
-        (post, iterations) = Posteriors.Em(m, options, p => model.MaximizeFrom(m, p), p => model.Expect(m, p, null));
+        var known = goldWeight == 1 ? null : options.Known;
+        (post, iterations) = Posteriors.Em(m, options, p => model.MaximizeFrom(m, p, known, goldWeight),
+            p => model.Expect(m, p, null));
         return model;
     }
 }
@@ -107,7 +117,7 @@ internal sealed class DawidSkeneModel(int workers, int labels, double diagonal, 
     /// M-step: expected counts under the posteriors, smoothed and normalised. With a pooled prior, each row also gets
     /// that many answers' worth of the crowd's average row (expected counts of all answers, normalised per row).
     /// </summary>
-    public void MaximizeFrom(AnswerMatrix m, double[] post)
+    public void MaximizeFrom(AnswerMatrix m, double[] post, int[]? known = null, double goldWeight = 1)
     {
         var k = Labels;
         for (var c = 0; c < _confusion.Length; c++)
@@ -134,9 +144,10 @@ internal sealed class DawidSkeneModel(int workers, int labels, double diagonal, 
         {
             var row = m.Task[i] * k;
             var cell = m.Worker[i] * k * k + m.Label[i];
+            var weight = known is not null && known[m.Task[i]] >= 0 ? goldWeight : 1;
             for (var j = 0; j < k; j++)
             {
-                _confusion[cell + j * k] += post[row + j];
+                _confusion[cell + j * k] += weight * post[row + j];
             }
         }
         for (var w = 0; w < m.WorkerCount; w++)
