@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Earnest.Ledger;
 using Earnest.Server;
+using Earnest.Tests.Support;
 using Xunit;
 
 namespace Earnest.Tests;
@@ -17,7 +18,7 @@ public sealed class NodeClientTests
     [Fact]
     public async Task Node_client_written_from_the_API_contract_does_the_whole_earn_loop()
     {
-        var nodeExecutable = FindOnPath("node");
+        var nodeExecutable = ChildProcess.FindOnPath("node");
         if (nodeExecutable is null)
         {
             // Skipped on a developer machine without Node; never silently skipped on CI.
@@ -26,7 +27,7 @@ public sealed class NodeClientTests
                 "CI=true but `node` (Node.js 20 or later) is not on PATH; the cross-language client test needs it.");
             return;
         }
-        var script = Path.Combine(RepositoryRoot(), "tests", "clients", "node", "earn-loop.mjs");
+        var script = Path.Combine(Repository.Root, "tests", "clients", "node", "earn-loop.mjs");
         Assert.True(File.Exists(script), $"missing {script}");
 
         var dir = Path.Combine(Path.GetTempPath(), "earnest-nodeclient-" + Guid.NewGuid().ToString("N"));
@@ -41,7 +42,7 @@ public sealed class NodeClientTests
                     try
                     {
                         var url = EarnestServer.ListeningUrl(app);
-                        var (exitCode, output) = await RunAsync(nodeExecutable, [script, url], ScriptTimeout);
+                        var (exitCode, output) = await ChildProcess.RunAsync(nodeExecutable, [script, url], ScriptTimeout);
                         Assert.True(exitCode == 0,
                             $"earn-loop.mjs exited with {exitCode} against {url}. Its output:{Environment.NewLine}{output}");
                     }
@@ -61,71 +62,6 @@ public sealed class NodeClientTests
         {
             TryDelete(dir);
         }
-    }
-
-    private static async Task<(int ExitCode, string Output)> RunAsync(string executable, string[] arguments,
-        TimeSpan timeout)
-    {
-        var start = new ProcessStartInfo(executable)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            CreateNoWindow = true,
-        };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-        start.Environment["NO_COLOR"] = "1";
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {executable}");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(timeout);
-        try
-        {
-            await process.WaitForExitAsync(cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-            return (-1, $"timed out after {timeout}{Environment.NewLine}{await stdout}{await stderr}");
-        }
-        var err = await stderr;
-        var output = await stdout + (err.Length > 0 ? $"--- stderr ---{Environment.NewLine}{err}" : "");
-        return (process.ExitCode, output);
-    }
-
-    private static string? FindOnPath(string name)
-    {
-        string[] names = OperatingSystem.IsWindows() ? [name + ".exe", name + ".cmd"] : [name];
-        var path = Environment.GetEnvironmentVariable("PATH") ?? "";
-        foreach (var folder in path.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
-        {
-            foreach (var candidate in names)
-            {
-                var full = Path.Combine(folder.Trim('"'), candidate);
-                if (File.Exists(full))
-                {
-                    return full;
-                }
-            }
-        }
-        return null;
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Earnest.slnx")))
-            {
-                return dir.FullName;
-            }
-        }
-        throw new InvalidOperationException($"no Earnest.slnx above {AppContext.BaseDirectory}");
     }
 
     private static void TryDelete(string dir)

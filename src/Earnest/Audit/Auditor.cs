@@ -84,8 +84,8 @@ public static class Auditor
             : throw new AuditException($"the network key {signer} is not a base58 public key");
         private readonly Dictionary<(string Account, string Asset), long> _balances = [];
         private readonly Dictionary<string, Asset> _assets = new(StringComparer.Ordinal);
-        private readonly Dictionary<string, TransferRecord> _special = new(StringComparer.Ordinal);
-        private readonly Dictionary<string, List<TransferRecord>> _payoutsBySubmission = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, Postings.TransferRow> _special = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, List<Postings.TransferRow>> _payoutsBySubmission = new(StringComparer.Ordinal);
 
         public void Run(bool market)
         {
@@ -136,7 +136,7 @@ public static class Auditor
             var previousHash = BlockHeader.GenesisHash;
             var nextSeq = 1L;
             var lastTimestamp = long.MinValue;
-            using var reader = c.Query<TransferRecord>("SELECT * FROM transfers ORDER BY seq", transaction: snapshot,
+            using var reader = c.Query<Postings.TransferRow>("SELECT * FROM transfers ORDER BY seq", transaction: snapshot,
                 buffered: false).GetEnumerator();
             for (var b = 0; b < blocks.Count; b++)
             {
@@ -172,7 +172,7 @@ public static class Auditor
             return (nextSeq - 1, blocks.Count);
         }
 
-        private void Apply(TransferRecord t)
+        private void Apply(Postings.TransferRow t)
         {
             var where = $"transfer {t.Id} (seq {t.Seq})";
             Fail(!Postings.IsValidId(t.Id), $"{where}: invalid id");
@@ -317,21 +317,6 @@ public static class Auditor
             Fail(campaign.Status == "closed" && _balances.GetValueOrDefault((escrow, campaign.Asset)) != 0,
                 $"{where}: closed with escrow left");
         }
-    }
-
-    /// <summary>A stored transfer row.</summary>
-    internal sealed class TransferRecord
-    {
-        public long Seq { get; set; }
-        public string Id { get; set; } = "";
-        public string Debit { get; set; } = "";
-        public string Credit { get; set; } = "";
-        public string Asset { get; set; } = "";
-        public long Amount { get; set; }
-        public long Timestamp { get; set; }
-        public string Kind { get; set; } = "";
-        public string? Ref { get; set; }
-        public byte[] Payload { get; set; } = [];
     }
 }
 

@@ -111,6 +111,17 @@ public sealed class Funds(SqliteDatabase database, NetworkKey key, Chain chain, 
         var transferId = id ?? "faucet:" + Guid.CreateVersion7().ToString("N");
         var request = new TransferRequest(transferId, SystemAccounts.Issuance(asset.Symbol), address, asset.Symbol,
             amount, TransferKinds.Mint, null);
+        return await MintAsync(database, key, chain, events, request, () => "", ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Posts a mint and answers the payment: the original on a retry, a conflict (with
+    /// <paramref name="aboveCap"/>'s text when the supply cap is the reason) otherwise; the credited account hears
+    /// of a new payment once its commit is durable.
+    /// </summary>
+    internal static async Task<Outcome<PaymentView>> MintAsync(SqliteDatabase database, NetworkKey key, Chain chain,
+        EventHub events, TransferRequest request, Func<string> aboveCap, CancellationToken ct)
+    {
         var (result, posted) = await database.WriteAsync(tx =>
         {
             var r = Postings.Post(tx, key, request, out var p);
@@ -119,10 +130,12 @@ public sealed class Funds(SqliteDatabase database, NetworkKey key, Chain chain, 
         switch (result)
         {
             case TransferResult.Ok:
-                events.Publish(address, new MarketEvent("payment", TransferView.Of(posted!, chain)));
+                events.Publish(request.Credit, new MarketEvent("payment", TransferView.Of(posted!, chain)));
                 return PaymentView.Of(posted!, chain);
             case TransferResult.Exists:
                 return PaymentView.Of(posted!, chain);
+            case TransferResult.ExceedsMaxSupply:
+                return Problem.Of(Failure.Conflict, aboveCap());
             default:
                 return Problem.Of(Failure.Conflict, $"The transfer was not made: {result}.");
         }

@@ -77,25 +77,9 @@ public sealed partial class Issuance(SqliteDatabase database, NetworkKey key, Ch
         }
         var request = new TransferRequest(body.Id ?? "mint:" + Guid.CreateVersion7().ToString("N"),
             SystemAccounts.Issuance(symbol), to, symbol, body.Amount!.Value, TransferKinds.Mint, null);
-        var (result, posted) = await database.WriteAsync(tx =>
-        {
-            var r = Postings.Post(tx, key, request, out var p);
-            return (r, p);
-        }, ct).ConfigureAwait(false);
-        switch (result)
-        {
-            case TransferResult.Ok:
-                var view = PaymentView.Of(posted!, chain);
-                events.Publish(to, new MarketEvent("payment", TransferView.Of(posted!, chain)));
-                return view;
-            case TransferResult.Exists:
-                return PaymentView.Of(posted!, chain);
-            case TransferResult.ExceedsMaxSupply:
-                return Problem.Of(Failure.Conflict,
-                    $"Minting {body.Amount} would take {symbol} above its maximum supply of {asset.MaxSupply}.");
-            default:
-                return Problem.Of(Failure.Conflict, $"The transfer was not made: {result}.");
-        }
+        return await Funds.MintAsync(database, key, chain, events, request,
+            () => $"Minting {body.Amount} would take {symbol} above its maximum supply of {asset.MaxSupply}.", ct)
+            .ConfigureAwait(false);
     }
 
     private static AssetView View(Asset a, long issuanceBalance) =>

@@ -182,7 +182,8 @@ public static class Postings
         connection.Query<(string Asset, long Sum)>("SELECT asset, SUM(amount) FROM balances GROUP BY asset")
             .ToDictionary(r => r.Asset, r => r.Sum);
 
-    private sealed class TransferRow
+    /// <summary>A stored transfer row.</summary>
+    internal sealed class TransferRow
     {
         public long Seq { get; set; }
         public string Id { get; set; } = "";

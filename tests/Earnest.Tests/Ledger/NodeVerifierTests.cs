@@ -19,7 +19,7 @@ public sealed class NodeVerifierTests(NodeVerifierTests.Receipts fixture) : ICla
 {
     private static readonly TimeSpan ScriptTimeout = TimeSpan.FromMinutes(1);
 
-    private readonly string? _node = FindOnPath("node");
+    private readonly string? _node = ChildProcess.FindOnPath("node");
     private readonly string _script = Path.Combine(Repository.Root, "tests", "clients", "node", "verify-receipt.mjs");
     private readonly string _folder = fixture.Folder;
     private readonly string _signer = fixture.Signer;
@@ -251,7 +251,7 @@ public sealed class NodeVerifierTests(NodeVerifierTests.Receipts fixture) : ICla
     }
 
     private async Task<(int ExitCode, string Output)> VerifyWithNodeAsync(JsonObject json, string signer) =>
-        await RunAsync(_node!, [_script, Save(json), "--signer", signer], ScriptTimeout);
+        await ChildProcess.RunAsync(_node!, [_script, Save(json), "--signer", signer], ScriptTimeout);
 
     private bool NodeAvailable()
     {
@@ -267,54 +267,4 @@ public sealed class NodeVerifierTests(NodeVerifierTests.Receipts fixture) : ICla
         return false;
     }
 
-    private static async Task<(int ExitCode, string Output)> RunAsync(string executable, string[] arguments,
-        TimeSpan timeout)
-    {
-        var start = new ProcessStartInfo(executable)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            CreateNoWindow = true,
-        };
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-        start.Environment["NO_COLOR"] = "1";
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"could not start {executable}");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(timeout);
-        try
-        {
-            await process.WaitForExitAsync(cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            await process.WaitForExitAsync();
-            return (-1, $"timed out after {timeout}{Environment.NewLine}{await stdout}{await stderr}");
-        }
-        return (process.ExitCode, await stdout + await stderr);
-    }
-
-    private static string? FindOnPath(string name)
-    {
-        string[] names = OperatingSystem.IsWindows() ? [name + ".exe", name + ".cmd"] : [name];
-        var path = Environment.GetEnvironmentVariable("PATH") ?? "";
-        foreach (var folder in path.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
-        {
-            foreach (var candidate in names)
-            {
-                var full = Path.Combine(folder.Trim('"'), candidate);
-                if (File.Exists(full))
-                {
-                    return full;
-                }
-            }
-        }
-        return null;
-    }
 }
