@@ -17,6 +17,12 @@ public sealed class Chain : ICommitHook
     /// <summary>Trees of this many recent blocks stay in memory for proofs.</summary>
     public const int CachedTrees = 256;
 
+    /// <summary>
+    /// A block's size limit: once a group commit has posted this many transfers, no further piece joins it (a piece
+    /// already running finishes, so one large piece can exceed it).
+    /// </summary>
+    public const int MaxBlockTransfers = 10_000;
+
     private readonly SqliteDatabase _database;
     private readonly NetworkKey _key;
     private readonly Lock _gate = new();
@@ -51,6 +57,9 @@ public sealed class Chain : ICommitHook
 
     /// <inheritdoc />
     public void ItemStarting() => State.ItemStarting();
+
+    /// <inheritdoc />
+    public bool GroupFull => State.Posted.Count >= MaxBlockTransfers;
 
     /// <inheritdoc />
     public void ItemRolledBack() => State.ItemRolledBack();

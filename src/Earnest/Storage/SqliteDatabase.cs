@@ -23,6 +23,9 @@ public interface ICommitHook
     /// <summary>Runs once the commit is durable.</summary>
     void Committed();
 
+    /// <summary>True when the group holds enough already: the writer commits it and leaves the rest for the next.</summary>
+    bool GroupFull { get; }
+
     /// <summary>The commit failed: nothing of the group is in the store.</summary>
     void GroupFailed();
 }
@@ -135,9 +138,8 @@ public sealed class SqliteDatabase : IDisposable
     private void RunWriter()
     {
         var group = new List<IWorkItem>(MaxGroup);
-        while (_queue.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+        while (group.Count > 0 || _queue.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
         {
-            group.Clear();
             while (group.Count < MaxGroup && _queue.Reader.TryRead(out var item))
             {
                 if (!item.IsCancelled)
@@ -147,19 +149,23 @@ public sealed class SqliteDatabase : IDisposable
             }
             if (group.Count > 0)
             {
-                CommitGroup(group);
+                // Pieces left over when the group filled up go first in the next one.
+                group.RemoveRange(0, CommitGroup(group));
             }
         }
     }
 
-    private void CommitGroup(List<IWorkItem> group)
+    /// <summary>Runs pieces of the group in one commit until it is full; answers how many it ran.</summary>
+    private int CommitGroup(List<IWorkItem> group)
     {
         SqliteTransaction? transaction = null;
+        var ran = 0;
         try
         {
             transaction = _writer.BeginTransaction(deferred: false);
-            for (var i = 0; i < group.Count; i++)
+            for (var i = 0; i < group.Count && (i == 0 || !(Hook?.GroupFull ?? false)); i++)
             {
+                ran++;
                 transaction.Save("w");
                 Hook?.ItemStarting();
                 var tx = new StoreTx(_writer, transaction, NextTime, Hook);
@@ -195,14 +201,15 @@ public sealed class SqliteDatabase : IDisposable
                 item.Fail(ex);
             }
             transaction?.Dispose();
-            return;
+            return group.Count;
         }
         transaction.Dispose();
         Hook?.Committed();
-        foreach (var item in group)
+        for (var i = 0; i < ran; i++)
         {
-            item.Complete();
+            group[i].Complete();
         }
+        return ran;
     }
 
     /// <summary>A strictly increasing server time in Unix microseconds: ledger timestamps are unique and ordered.</summary>
