@@ -24,8 +24,22 @@ public sealed record TransferView(string Id, string Debit, string Credit, string
 }
 
 /// <summary>A payment made to the caller.</summary>
-public sealed record PaymentView(string TransferId, long Amount, string Asset, Receipt Receipt)
+/// <param name="TransferId">The transfer's id.</param>
+/// <param name="Amount">Base units paid.</param>
+/// <param name="Asset">The asset.</param>
+/// <param name="Receipt">The receipt, with its block and Merkle proof.</param>
+/// <param name="Result">
+/// <c>posted</c> when this request made the transfer; <c>exists</c> when a transfer with its id was already made (a
+/// retry): the answer is then the original, and nothing was paid again.
+/// </param>
+public sealed record PaymentView(string TransferId, long Amount, string Asset, Receipt Receipt, string Result = "posted")
 {
+    /// <summary>The result of a request that made its transfer.</summary>
+    public const string Posted = "posted";
+
+    /// <summary>The result of a retry: the transfer existed and is answered as it was.</summary>
+    public const string Exists = "exists";
+
     /// <summary>The view of a committed transfer, its receipt carrying the block and Merkle proof.</summary>
     public static PaymentView Of(SignedTransfer s, Chain chain) =>
         new(s.Transfer.Id, s.Transfer.Amount, s.Transfer.Asset, chain.Prove(s) ?? s.Receipt);
@@ -133,7 +147,7 @@ public sealed class Funds(SqliteDatabase database, NetworkKey key, Chain chain, 
                 events.Publish(request.Credit, new MarketEvent("payment", TransferView.Of(posted!, chain)));
                 return PaymentView.Of(posted!, chain);
             case TransferResult.Exists:
-                return PaymentView.Of(posted!, chain);
+                return PaymentView.Of(posted!, chain) with { Result = PaymentView.Exists };
             case TransferResult.ExceedsMaxSupply:
                 return Problem.Of(Failure.Conflict, aboveCap());
             default:

@@ -63,6 +63,7 @@ public sealed class AssetAndChainTests : IAsyncLifetime
         Assert.Null(minted.Receipt.Verify(_server.Node.Key.Signer, requireProof: true));
         var again = await _issuer.PostAsync<PaymentView>("/v1/assets/GEM/mint", new { amount = 60_000, id = "gem-a" });
         Assert.Equal(minted.Receipt, again.Receipt); // a retry answers the original, and mints nothing
+        Assert.Equal((PaymentView.Posted, PaymentView.Exists), (minted.Result, again.Result));
         var over = await RefusedAsync(_issuer, HttpStatusCode.Conflict, "/v1/assets/GEM/mint", """{"amount":40001}""");
         Assert.Contains("maximum supply", over.GetProperty("detail").GetString());
         var stranger = await _server.SignedInAsync();
