@@ -14,8 +14,8 @@ namespace Earnest.Ledger;
 /// </summary>
 public sealed class Chain : ICommitHook
 {
-    /// <summary>Trees of this many recent blocks stay in memory for proofs.</summary>
-    public const int CachedTrees = 256;
+    /// <summary>This many recent blocks (header, signature and Merkle tree) stay in memory for proofs.</summary>
+    public const int CachedBlocks = 256;
 
     /// <summary>
     /// A block's size limit: once a group commit has posted this many transfers, no further piece joins it (a piece
@@ -214,7 +214,7 @@ public sealed class Chain : ICommitHook
             return;
         }
         _blockOrder.Enqueue(block.Height);
-        while (_blockOrder.Count > CachedTrees)
+        while (_blockOrder.Count > CachedBlocks)
         {
             _blocks.Remove(_blockOrder.Dequeue());
         }
