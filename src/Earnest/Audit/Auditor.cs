@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Dapper;
@@ -16,6 +17,25 @@ public sealed record AuditReport(string? Failure, IReadOnlyList<string> Summary)
 {
     /// <summary>True when every check passed.</summary>
     public bool Passed => Failure is null;
+}
+
+/// <summary>An audit message, formatted only when its check failed.</summary>
+[InterpolatedStringHandler]
+internal ref struct FailureMessage
+{
+    private DefaultInterpolatedStringHandler _text;
+
+    public FailureMessage(int literalLength, int formattedCount, bool failed, out bool format)
+    {
+        format = failed;
+        _text = failed ? new DefaultInterpolatedStringHandler(literalLength, formattedCount) : default;
+    }
+
+    public void AppendLiteral(string value) => _text.AppendLiteral(value);
+
+    public void AppendFormatted<T>(T value) => _text.AppendFormatted(value);
+
+    public string ToStringAndClear() => _text.ToStringAndClear();
 }
 
 /// <summary>Raised at the first inconsistency an audit finds.</summary>
@@ -103,11 +123,15 @@ public static class Auditor
             summary.Add(decisions);
         }
 
-        private static void Fail(bool failed, string message)
+        /// <summary>
+        /// Stops the audit with the message when <paramref name="failed"/>; the message is only formatted then (the
+        /// checks run for every transfer, so formatting each passing check's message would dominate the replay).
+        /// </summary>
+        private static void Fail(bool failed, [InterpolatedStringHandlerArgument(nameof(failed))] ref FailureMessage message)
         {
             if (failed)
             {
-                throw new AuditException(message);
+                throw new AuditException(message.ToStringAndClear());
             }
         }
 
@@ -174,23 +198,22 @@ public static class Auditor
 
         private void Apply(Postings.TransferRow t)
         {
-            var where = $"transfer {t.Id} (seq {t.Seq})";
-            Fail(!Postings.IsValidId(t.Id), $"{where}: invalid id");
-            Fail(t.Amount <= 0, $"{where}: amount {t.Amount} is not positive");
-            Fail(t.Debit == t.Credit, $"{where}: debits and credits the same account");
-            Fail(!_assets.TryGetValue(t.Asset, out var asset), $"{where}: unknown asset {t.Asset}");
+            Fail(!Postings.IsValidId(t.Id), $"transfer {t.Id} (seq {t.Seq}): invalid id");
+            Fail(t.Amount <= 0, $"transfer {t.Id} (seq {t.Seq}): amount {t.Amount} is not positive");
+            Fail(t.Debit == t.Credit, $"transfer {t.Id} (seq {t.Seq}): debits and credits the same account");
+            Fail(!_assets.TryGetValue(t.Asset, out var asset), $"transfer {t.Id} (seq {t.Seq}): unknown asset {t.Asset}");
             var transfer = new Transfer(t.Id, t.Debit, t.Credit, t.Asset, t.Amount, t.Timestamp, t.Kind, t.Ref);
-            Fail(!t.Payload.AsSpan().SequenceEqual(transfer.Payload()), $"{where}: its columns differ from its signed payload");
+            Fail(!t.Payload.AsSpan().SequenceEqual(transfer.Payload()), $"transfer {t.Id} (seq {t.Seq}): its columns differ from its signed payload");
             var debit = _balances.GetValueOrDefault((t.Debit, t.Asset)) - t.Amount;
             var credit = _balances.GetValueOrDefault((t.Credit, t.Asset)) + t.Amount;
-            Fail(debit < 0 && !SystemAccounts.IsIssuance(t.Debit), $"{where}: overdraws {t.Debit}");
+            Fail(debit < 0 && !SystemAccounts.IsIssuance(t.Debit), $"transfer {t.Id} (seq {t.Seq}): overdraws {t.Debit}");
             Fail(SystemAccounts.IsIssuance(t.Debit) && asset!.MaxSupply is { } max && -debit > max,
-                $"{where}: takes the supply of {t.Asset} above its maximum of {asset!.MaxSupply}");
+                $"transfer {t.Id} (seq {t.Seq}): takes the supply of {t.Asset} above its maximum of {asset!.MaxSupply}");
             _balances[(t.Debit, t.Asset)] = debit;
             _balances[(t.Credit, t.Asset)] = credit;
             if (t.Kind == TransferKinds.Payout)
             {
-                Fail(t.Ref is null, $"{where}: a payout without a submission");
+                Fail(t.Ref is null, $"transfer {t.Id} (seq {t.Seq}): a payout without a submission");
                 if (!_payoutsBySubmission.TryGetValue(t.Ref!, out var list))
                 {
                     _payoutsBySubmission[t.Ref!] = list = [];
@@ -203,8 +226,8 @@ public static class Auditor
             }
             else
             {
-                Fail(t.Kind != TransferKinds.Mint, $"{where}: unknown kind {t.Kind}");
-                Fail(!SystemAccounts.IsIssuance(t.Debit), $"{where}: a mint not from an issuance account");
+                Fail(t.Kind != TransferKinds.Mint, $"transfer {t.Id} (seq {t.Seq}): unknown kind {t.Kind}");
+                Fail(!SystemAccounts.IsIssuance(t.Debit), $"transfer {t.Id} (seq {t.Seq}): a mint not from an issuance account");
             }
         }
 
@@ -244,21 +267,20 @@ public static class Auditor
             long accepted = 0, rejected = 0, pending = 0;
             foreach (var s in c.Query<SubmissionRow>("SELECT * FROM submissions ORDER BY seq", transaction: snapshot))
             {
-                var where = $"submission {s.Id}";
-                Fail(!campaigns.TryGetValue(s.CampaignId, out var campaign), $"{where}: unknown campaign {s.CampaignId}");
+                Fail(!campaigns.TryGetValue(s.CampaignId, out var campaign), $"submission {s.Id}: unknown campaign {s.CampaignId}");
                 var recorded = bySubmission.GetValueOrDefault(s.Id) ?? [];
                 var payouts = _payoutsBySubmission.GetValueOrDefault(s.Id) ?? [];
                 _payoutsBySubmission.Remove(s.Id);
                 if (s.Status == "pending")
                 {
-                    Fail(recorded.Count != 0, $"{where}: pending, yet a decision is recorded");
-                    Fail(payouts.Count != 0, $"{where}: pending, yet paid");
+                    Fail(recorded.Count != 0, $"submission {s.Id}: pending, yet a decision is recorded");
+                    Fail(payouts.Count != 0, $"submission {s.Id}: pending, yet paid");
                     pending++;
                     continue;
                 }
-                Fail(recorded.Count != 1, $"{where}: {recorded.Count} decisions recorded, expected one");
+                Fail(recorded.Count != 1, $"submission {s.Id}: {recorded.Count} decisions recorded, expected one");
                 var d = recorded[0];
-                Fail(d.Status != s.Status, $"{where}: its status {s.Status} differs from its recorded decision {d.Status}");
+                Fail(d.Status != s.Status, $"submission {s.Id}: its status {s.Status} differs from its recorded decision {d.Status}");
                 Decision? again;
                 try
                 {
@@ -266,25 +288,25 @@ public static class Auditor
                 }
                 catch (Exception ex) when (ex is InvalidOperationException or JsonException or KeyNotFoundException)
                 {
-                    throw new AuditException($"{where}: the recorded inputs of its decision cannot be replayed ({ex.Message})");
+                    throw new AuditException($"submission {s.Id}: the recorded inputs of its decision cannot be replayed ({ex.Message})");
                 }
-                Fail(again is null, $"{where}: the replay of its decision ({d.Verifier}) decides nothing for it");
+                Fail(again is null, $"submission {s.Id}: the replay of its decision ({d.Verifier}) decides nothing for it");
                 Fail(DecisionText.Of(again!.Status) != d.Status || again.Reason != d.Reason || again.Inputs != d.Inputs ||
                      again.Verifier != d.Verifier,
-                    $"{where}: the replay decides {DecisionText.Of(again.Status)} ({again.Reason}) but {d.Status} ({d.Reason}) is recorded");
+                    $"submission {s.Id}: the replay decides {DecisionText.Of(again.Status)} ({again.Reason}) but {d.Status} ({d.Reason}) is recorded");
                 if (s.Status == "accepted")
                 {
                     accepted++;
-                    Fail(payouts.Count != 1, $"{where}: accepted and paid {payouts.Count} times, expected once");
+                    Fail(payouts.Count != 1, $"submission {s.Id}: accepted and paid {payouts.Count} times, expected once");
                     var p = payouts[0];
                     Fail(p.Id != Settlement.PayoutId(s.Id) || p.Amount != campaign!.Reward || p.Asset != campaign.Asset ||
                          p.Debit != SystemAccounts.Escrow(campaign.Id) || p.Credit != s.Contributor || s.TransferId != p.Id,
-                        $"{where}: its payout {p.Id} does not pay the campaign's reward from its escrow to its contributor");
+                        $"submission {s.Id}: its payout {p.Id} does not pay the campaign's reward from its escrow to its contributor");
                 }
                 else
                 {
                     rejected++;
-                    Fail(payouts.Count != 0, $"{where}: {s.Status}, yet paid");
+                    Fail(payouts.Count != 0, $"submission {s.Id}: {s.Status}, yet paid");
                 }
             }
             Fail(_payoutsBySubmission.Count > 0,
@@ -300,22 +322,21 @@ public static class Auditor
 
         private void Campaign(CampaignRow campaign)
         {
-            var where = $"campaign {campaign.Id}";
             var funded = _special.GetValueOrDefault("fund:" + campaign.Id);
             var escrow = SystemAccounts.Escrow(campaign.Id);
             if (campaign.PublishedAt is null)
             {
-                Fail(funded is not null, $"{where}: a draft, yet funded");
+                Fail(funded is not null, $"campaign {campaign.Id}: a draft, yet funded");
                 return;
             }
             Fail(funded is null || funded.Amount != campaign.Budget || funded.Debit != campaign.Requester ||
                  funded.Credit != escrow || funded.Asset != campaign.Asset,
-                $"{where}: published without its budget moving from its requester into its escrow");
+                $"campaign {campaign.Id}: published without its budget moving from its requester into its escrow");
             var refund = _special.GetValueOrDefault("refund:" + campaign.Id);
             Fail(refund is not null && (refund.Debit != escrow || refund.Credit != campaign.Requester),
-                $"{where}: its refund does not return escrow to its requester");
+                $"campaign {campaign.Id}: its refund does not return escrow to its requester");
             Fail(campaign.Status == "closed" && _balances.GetValueOrDefault((escrow, campaign.Asset)) != 0,
-                $"{where}: closed with escrow left");
+                $"campaign {campaign.Id}: closed with escrow left");
         }
     }
 }
