@@ -31,6 +31,13 @@ public sealed record Outcome<T>(T? Value, Failure? Error, string Detail, IReadOn
     /// <summary>A successful outcome.</summary>
     public static implicit operator Outcome<T>(T value) => new(value, null, "", null);
 
+    /// <summary>The outcome of <paramref name="map"/> over the value, or this failure unchanged.</summary>
+    public Outcome<TOut> Map<TOut>(Func<T, TOut> map)
+    {
+        ArgumentNullException.ThrowIfNull(map);
+        return IsOk ? map(Value!) : new Outcome<TOut>(default, Error, Detail, Errors);
+    }
+
     /// <summary>A failed outcome.</summary>
     public static implicit operator Outcome<T>(Problem problem) => new(default, problem.Error, problem.Detail,
         problem.Errors);

@@ -30,14 +30,19 @@ public sealed class Chain : ICommitHook
     private readonly Queue<long> _blockOrder = new();
     private BlockHeader? _head;
     private SealedBlock? _sealing;
+    private bool _backlog;
 
-    /// <summary>Loads the chain's head.</summary>
+    /// <summary>Loads the chain's head, and notes whether the store holds transfers no block covers yet.</summary>
     public Chain(SqliteDatabase database, NetworkKey key)
     {
         _database = database;
         _key = key;
-        _head = database.Read(c => c.QuerySingleOrDefault<BlockRow>(
-            "SELECT * FROM blocks ORDER BY height DESC LIMIT 1"))?.ToHeader();
+        (_head, _backlog) = database.Read(c =>
+        {
+            var head = c.QuerySingleOrDefault<BlockRow>("SELECT * FROM blocks ORDER BY height DESC LIMIT 1")?.ToHeader();
+            var lastSeq = c.ExecuteScalar<long?>("SELECT MAX(seq) FROM transfers") ?? 0;
+            return (head, lastSeq > (head?.LastSeq ?? 0));
+        });
     }
 
     /// <summary>The newest block's header, or null before the first transfer.</summary>
@@ -71,13 +76,11 @@ public sealed class Chain : ICommitHook
         _sealing = null;
         State.Flush(tx);
         var last = _head?.LastSeq ?? 0;
-        var posted = State.Posted;
-        // The group's own transfers, unless the store holds older ones no block covers yet (a ledger written before
-        // blocks existed): then every transfer after the head, read back.
-        var rows = posted.Count > 0 && posted[0].Seq == last + 1
-            ? posted
-            : tx.Query<(long Seq, byte[] Payload)>(
-                "SELECT seq, payload FROM transfers WHERE seq > @last ORDER BY seq", new { last }).ToList();
+        // The group's own transfers; once, for a ledger written before blocks existed, every transfer after the head.
+        var rows = _backlog
+            ? tx.Query<(long Seq, byte[] Payload)>(
+                "SELECT seq, payload FROM transfers WHERE seq > @last ORDER BY seq", new { last }).ToList()
+            : State.Posted;
         if (rows.Count == 0)
         {
             return;
@@ -99,8 +102,7 @@ public sealed class Chain : ICommitHook
             header.Height, hash = header.Hash(), header.PreviousHash, header.MerkleRoot, header.Count,
             header.FirstSeq, header.ClosedAtMicros, bytes, signature,
         });
-        _sealing = new SealedBlock(header.Height, header.FirstSeq, header.Count, Convert.ToBase64String(bytes),
-            Base58Text.Encode(signature), tree);
+        _sealing = new SealedBlock(header, Convert.ToBase64String(bytes), Base58Text.Encode(signature), tree);
     }
 
     /// <inheritdoc />
@@ -112,9 +114,10 @@ public sealed class Chain : ICommitHook
             return;
         }
         _sealing = null;
+        _backlog = false;
         lock (_gate)
         {
-            _head = BlockHeader.TryDecode(Convert.FromBase64String(sealing.Header));
+            _head = sealing.Header;
             Remember(sealing);
         }
     }
@@ -144,17 +147,17 @@ public sealed class Chain : ICommitHook
         c.QuerySingleOrDefault<BlockRow>("SELECT * FROM blocks ORDER BY height DESC LIMIT 1"))?.View();
 
     /// <summary>
-    /// The receipt of a committed transfer with its block and Merkle audit path; null when the transfer is in no
-    /// block yet (never, once its commit returned). A transfer of a recent block is proved from memory.
+    /// The receipt of a committed transfer with its block and Merkle audit path (a transfer of a recent block is proved
+    /// from memory). A transfer in no block yet — never, once its commit returned — gets its receipt without a proof.
     /// </summary>
-    public Receipt? Prove(SignedTransfer transfer)
+    public Receipt ReceiptOf(SignedTransfer transfer)
     {
         ArgumentNullException.ThrowIfNull(transfer);
-        return Cached(transfer.Seq) is { } block ? block.Prove(transfer) : _database.Read(c => Prove(c, transfer));
+        return Cached(transfer.Seq)?.Prove(transfer) ?? _database.Read(c => ReceiptOf(c, transfer));
     }
 
-    /// <summary><see cref="Prove(SignedTransfer)"/> on a caller's connection.</summary>
-    public Receipt? Prove(DbConnection connection, SignedTransfer transfer)
+    /// <summary><see cref="ReceiptOf(SignedTransfer)"/> on a caller's connection.</summary>
+    public Receipt ReceiptOf(DbConnection connection, SignedTransfer transfer)
     {
         ArgumentNullException.ThrowIfNull(transfer);
         if (Cached(transfer.Seq) is { } cached)
@@ -165,7 +168,7 @@ public sealed class Chain : ICommitHook
             "SELECT * FROM blocks WHERE first_seq <= @Seq ORDER BY first_seq DESC LIMIT 1", new { transfer.Seq });
         if (row is null || transfer.Seq > row.FirstSeq + row.Count - 1)
         {
-            return null;
+            return transfer.Receipt;
         }
         lock (_gate)
         {
@@ -174,11 +177,11 @@ public sealed class Chain : ICommitHook
                 return known.Prove(transfer);
             }
         }
+        var header = row.ToHeader();
         var payloads = connection.Query<byte[]>(
-            "SELECT payload FROM transfers WHERE seq BETWEEN @first AND @last ORDER BY seq",
-            new { first = row.FirstSeq, last = row.FirstSeq + row.Count - 1 }).ToList();
-        var block = new SealedBlock(row.Height, row.FirstSeq, (int)row.Count, Convert.ToBase64String(row.Header),
-            Base58Text.Encode(row.Signature), MerkleTree.Build(payloads));
+            "SELECT payload FROM transfers WHERE seq BETWEEN @FirstSeq AND @LastSeq ORDER BY seq", header).ToList();
+        var block = new SealedBlock(header, Convert.ToBase64String(row.Header), Base58Text.Encode(row.Signature),
+            MerkleTree.Build(payloads));
         lock (_gate)
         {
             Remember(block);
@@ -195,10 +198,11 @@ public sealed class Chain : ICommitHook
             {
                 return null;
             }
-            // Blocks are contiguous: walk back from the head by heights, at most the cache's depth.
+            // Newest first: most proofs are asked for right after their commit.
             foreach (var height in _blockOrder.Reverse())
             {
-                if (_blocks.TryGetValue(height, out var block) && seq >= block.FirstSeq && seq < block.FirstSeq + block.Count)
+                var block = _blocks[height];
+                if (seq >= block.Header.FirstSeq && seq <= block.Header.LastSeq)
                 {
                     return block;
                 }
@@ -209,27 +213,26 @@ public sealed class Chain : ICommitHook
 
     private void Remember(SealedBlock block)
     {
-        if (!_blocks.TryAdd(block.Height, block))
+        if (!_blocks.TryAdd(block.Header.Height, block))
         {
             return;
         }
-        _blockOrder.Enqueue(block.Height);
+        _blockOrder.Enqueue(block.Header.Height);
         while (_blockOrder.Count > CachedBlocks)
         {
             _blocks.Remove(_blockOrder.Dequeue());
         }
     }
 
-    /// <summary>A sealed block as proofs need it: its signed header (in receipt form) and its Merkle tree.</summary>
-    private sealed record SealedBlock(long Height, long FirstSeq, int Count, string Header, string Signature,
-        MerkleTree Tree)
+    /// <summary>A sealed block as proofs need it: its header, the header bytes and signature as a receipt shows them, and its tree.</summary>
+    private sealed record SealedBlock(BlockHeader Header, string HeaderText, string Signature, MerkleTree Tree)
     {
         public Receipt Prove(SignedTransfer transfer)
         {
-            var index = (int)(transfer.Seq - FirstSeq);
+            var index = (int)(transfer.Seq - Header.FirstSeq);
             return transfer.Receipt with
             {
-                Block = new ReceiptBlock(Height, Header, Signature),
+                Block = new ReceiptBlock(Header.Height, HeaderText, Signature),
                 Proof = new MerkleProof(index, Tree.Size, Tree.Path(index).Select(Convert.ToBase64String).ToList()),
             };
         }

@@ -12,13 +12,11 @@ public sealed record AccountView(string Address, IReadOnlyList<BalanceView> Bala
 public sealed record TransferView(string Id, string Debit, string Credit, string Asset, long Amount,
     DateTimeOffset Timestamp, string Kind, string? Ref, Receipt Receipt)
 {
-    /// <summary>The view of a posted transfer (with the receipt it was posted with).</summary>
-    public static TransferView Of(SignedTransfer s) => Of(s, s.Receipt);
-
     /// <summary>The view of a committed transfer, its receipt carrying the block and Merkle proof.</summary>
-    public static TransferView Of(SignedTransfer s, Chain chain) => Of(s, chain.Prove(s) ?? s.Receipt);
+    public static TransferView Of(SignedTransfer s, Chain chain) => Of(s, chain.ReceiptOf(s));
 
-    private static TransferView Of(SignedTransfer s, Receipt receipt) => new(s.Transfer.Id, s.Transfer.Debit,
+    /// <summary>The view of a transfer with a receipt already made.</summary>
+    public static TransferView Of(SignedTransfer s, Receipt receipt) => new(s.Transfer.Id, s.Transfer.Debit,
         s.Transfer.Credit, s.Transfer.Asset, s.Transfer.Amount, s.Transfer.Timestamp, s.Transfer.Kind, s.Transfer.Ref,
         receipt);
 }
@@ -42,7 +40,7 @@ public sealed record PaymentView(string TransferId, long Amount, string Asset, R
 
     /// <summary>The view of a committed transfer, its receipt carrying the block and Merkle proof.</summary>
     public static PaymentView Of(SignedTransfer s, Chain chain) =>
-        new(s.Transfer.Id, s.Transfer.Amount, s.Transfer.Asset, chain.Prove(s) ?? s.Receipt);
+        new(s.Transfer.Id, s.Transfer.Amount, s.Transfer.Asset, chain.ReceiptOf(s));
 }
 
 /// <summary>Accounts, balances, history and the dev-network faucet.</summary>
@@ -77,9 +75,7 @@ public sealed class Funds(SqliteDatabase database, NetworkKey key, Chain chain, 
             return Problem.Invalid(validation);
         }
         return database.Read(c => Postings.History(c, address, after, limit ?? 100, key)
-            .Select(s => new TransferView(s.Transfer.Id, s.Transfer.Debit, s.Transfer.Credit, s.Transfer.Asset,
-                s.Transfer.Amount, s.Transfer.Timestamp, s.Transfer.Kind, s.Transfer.Ref,
-                chain.Prove(c, s) ?? s.Receipt))
+            .Select(s => TransferView.Of(s, chain.ReceiptOf(c, s)))
             .ToList());
     }
 
@@ -97,8 +93,7 @@ public sealed class Funds(SqliteDatabase database, NetworkKey key, Chain chain, 
     /// <summary>The receipt of one of the caller's transfers, with its block and Merkle proof.</summary>
     public Outcome<Receipt> Receipt(string caller, string transferId)
     {
-        var found = Find(caller, transferId);
-        return found.IsOk ? found.Value!.Receipt : Problem.Of(found.Error!.Value, found.Detail);
+        return Find(caller, transferId).Map(found => found.Receipt);
     }
 
     /// <summary>

@@ -149,8 +149,7 @@ public sealed class Campaigns(SqliteDatabase database, NetworkKey key, Chain cha
     public async Task<Outcome<Published>> PublishAsync(string requester, string campaignId,
         CancellationToken ct = default)
     {
-        SignedTransfer? funded = null;
-        var outcome = await database.WriteAsync<Outcome<Published>>(tx =>
+        var outcome = await database.WriteAsync<Outcome<SignedTransfer>>(tx =>
         {
             var campaign = CampaignRow.Load(tx, campaignId);
             if (campaign is null || campaign.Requester != requester)
@@ -177,15 +176,15 @@ public sealed class Campaigns(SqliteDatabase database, NetworkKey key, Chain cha
             Invariant.Check(result == TransferResult.Ok, $"funding {campaign.Id} failed: {result}");
             tx.Execute("UPDATE campaigns SET status = 'open', published_at = @now WHERE id = @campaignId",
                 new { now = tx.NowMicros, campaignId });
-            funded = posted;
-            return new Published(CampaignStatus.Open, campaign.Budget, TransferView.Of(posted!));
+            return posted!;
         }, ct).ConfigureAwait(false);
-        if (!outcome.IsOk)
+        if (outcome.IsOk)
         {
-            return outcome;
+            events.Publish(requester, new MarketEvent("campaign", new { id = campaignId, status = CampaignStatus.Open }));
         }
-        events.Publish(requester, new MarketEvent("campaign", new { id = campaignId, status = CampaignStatus.Open }));
-        return outcome.Value! with { Transfer = TransferView.Of(funded!, chain) };
+        // The view is made after the commit, so its receipt carries the block the commit sealed.
+        return outcome.Map(funded =>
+            new Published(CampaignStatus.Open, funded.Transfer.Amount, TransferView.Of(funded, chain)));
     }
 
     /// <summary>Closes a campaign: cancels open leases, settles pending submissions, refunds unspent escrow.</summary>
@@ -204,7 +203,6 @@ public sealed class Campaigns(SqliteDatabase database, NetworkKey key, Chain cha
             {
                 return Problem.Of(Failure.Conflict, "The campaign is already closed.");
             }
-            TransferView? refund = null;
             long refunded = 0;
             if (campaign.Status == CampaignStatus.Open)
             {
@@ -227,7 +225,6 @@ public sealed class Campaigns(SqliteDatabase database, NetworkKey key, Chain cha
                     var result = Postings.Post(tx, key, new TransferRequest("refund:" + campaign.Id, escrow,
                         requester, campaign.Asset, refunded, TransferKinds.Refund, campaign.Id), out var posted);
                     Invariant.Check(result == TransferResult.Ok, $"refund of {campaign.Id} failed: {result}");
-                    refund = TransferView.Of(posted!);
                     refundTransfer = posted;
                     pending.Add(PendingEvent.Paid(requester, posted!));
                 }
@@ -235,7 +232,7 @@ public sealed class Campaigns(SqliteDatabase database, NetworkKey key, Chain cha
             }
             tx.Execute("UPDATE campaigns SET status = 'closed', closed_at = @now WHERE id = @campaignId",
                 new { now = tx.NowMicros, campaignId });
-            return new Closed(CampaignStatus.Closed, refunded, refund);
+            return new Closed(CampaignStatus.Closed, refunded, null);
         }, ct).ConfigureAwait(false);
         if (outcome.IsOk)
         {
@@ -243,9 +240,10 @@ public sealed class Campaigns(SqliteDatabase database, NetworkKey key, Chain cha
                 new MarketEvent("campaign", new { id = campaignId, status = CampaignStatus.Closed })));
             Work.PublishAll(events, chain, pending);
         }
-        return outcome.IsOk && refundTransfer is not null
-            ? outcome.Value! with { Transfer = TransferView.Of(refundTransfer, chain) }
-            : outcome;
+        // The refund's view is made after the commit, so its receipt carries the block the commit sealed.
+        return outcome.Map(closed => refundTransfer is null
+            ? closed
+            : closed with { Transfer = TransferView.Of(refundTransfer, chain) });
     }
 
     /// <summary>A campaign with its progress and money, for its requester.</summary>

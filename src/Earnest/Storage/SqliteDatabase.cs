@@ -142,7 +142,7 @@ public sealed class SqliteDatabase : IDisposable
         {
             while (group.Count < MaxGroup && _queue.Reader.TryRead(out var item))
             {
-                if (!item.IsCancelled)
+                if (!item.TryCancel())
                 {
                     group.Add(item);
                 }
@@ -230,7 +230,8 @@ public sealed class SqliteDatabase : IDisposable
 
     private interface IWorkItem
     {
-        bool IsCancelled { get; }
+        /// <summary>Cancels the piece when its caller gave up before it ran; true when it did.</summary>
+        bool TryCancel();
 
         /// <summary>Runs the work; false when its writes must be undone.</summary>
         bool Run(StoreTx tx);
@@ -248,18 +249,8 @@ public sealed class SqliteDatabase : IDisposable
 
         public Task<T> Task => _done.Task;
 
-        public bool IsCancelled
-        {
-            get
-            {
-                if (!cancellationToken.IsCancellationRequested)
-                {
-                    return false;
-                }
-                _done.TrySetCanceled(cancellationToken);
-                return true;
-            }
-        }
+        public bool TryCancel() =>
+            cancellationToken.IsCancellationRequested && _done.TrySetCanceled(cancellationToken);
 
         public bool Run(StoreTx tx)
         {
