@@ -55,9 +55,18 @@ public static class Secrets
 /// <summary>One way to write and read times: ISO 8601 UTC with microseconds, and Unix microseconds in storage.</summary>
 public static class Time
 {
+    /// <summary>The format of <see cref="Format"/>: ISO 8601 UTC with six fractional digits.</summary>
+    public const string Iso8601Micros = "yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'";
+
     /// <summary>Formats a time as ISO 8601 UTC with six fractional digits.</summary>
     public static string Format(DateTimeOffset time) =>
-        time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture);
+        time.UtcDateTime.ToString(Iso8601Micros, CultureInfo.InvariantCulture);
+
+    /// <summary><see cref="Format"/> as UTF-8 into a buffer (at least 27 bytes); the bytes written.</summary>
+    public static int FormatUtf8(DateTimeOffset time, Span<byte> into) =>
+        time.UtcDateTime.TryFormat(into, out var written, Iso8601Micros, CultureInfo.InvariantCulture)
+            ? written
+            : throw new ArgumentException("The buffer is too small for a timestamp.", nameof(into));
 
     /// <summary>Unix microseconds, the form times take in storage.</summary>
     public static long ToMicros(DateTimeOffset time) => (time.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10;

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Globalization;
 using System.Text.Json;
 using Earnest.Identity;
 
@@ -97,9 +96,7 @@ public sealed record Transfer(string Id, string Debit, string Credit, string Ass
         var json = t_writer ??= new Utf8JsonWriter(buffer);
         json.Reset(buffer);
         Span<byte> timestamp = stackalloc byte[32];
-        var formatted = Timestamp.UtcDateTime.TryFormat(timestamp, out var length, "yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'",
-            CultureInfo.InvariantCulture);
-        Invariant.Check(formatted, "a timestamp did not fit its buffer");
+        var length = Time.FormatUtf8(Timestamp, timestamp);
         json.WriteStartObject();
         json.WriteString("id", Id);
         json.WriteString("debit", Debit);
