@@ -35,9 +35,7 @@ public sealed class DawidSkene(double diagonalPrior = DawidSkene.Smoothing, doub
     public string Name => name;
 
     /// <inheritdoc />
-    public string Version => pooledPrior > 0 && name.StartsWith("pooled", StringComparison.Ordinal)
-        ? $"{name}/1 pooled {pooledPrior}"
-        : name + "/1";
+    public string Version => name + "/1";
 
     /// <inheritdoc />
     public bool IsNumeric => false;

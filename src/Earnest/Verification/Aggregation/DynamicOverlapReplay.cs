@@ -50,10 +50,11 @@ public static class DynamicOverlapReplay
         var rounds = 0;
         var stopModel = settings.StopModel ?? aggregator;
         var votes = new int[m.LabelCount];
+        AggregationResult stop;
         while (true)
         {
             rounds++;
-            var stop = stopModel.Aggregate(Subset(m, order, revealed), new AggregationOptions());
+            stop = stopModel.Aggregate(Subset(m, order, revealed), new AggregationOptions());
             var more = false;
             for (var t = 0; t < m.TaskCount; t++)
             {
@@ -68,7 +69,10 @@ public static class DynamicOverlapReplay
                 break;
             }
         }
-        var result = aggregator.Aggregate(Subset(m, order, revealed), new AggregationOptions());
+        // The last round changed nothing, so when the stopping model is the aggregator its result is the final one.
+        var result = ReferenceEquals(stopModel, aggregator)
+            ? stop
+            : aggregator.Aggregate(Subset(m, order, revealed), new AggregationOptions());
         var paid = revealed.Sum();
         var score = Scoring.Categorical(m, truth, result.Answer);
         return new ReplayReport(paid, m.AnswerCount == 0 ? 0 : (double)paid / m.AnswerCount, score.Accuracy, rounds);
