@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of Earnest and ends with one line: "N passed, N failed" (", N skipped" when any were skipped).
 # It installs what the tests need when it is missing: Node.js (the client written in a second language), curl and
-# jq (the README walkthrough).
+# jq (the README walkthrough), Chromium (the web app tests).
 set -uo pipefail
 cd "$(dirname "$0")"
 
@@ -17,6 +17,7 @@ need_package() { # need_package <command> <debian package>
 need_package node nodejs
 need_package curl curl
 need_package jq jq
+need_package chromium chromium # the web apps are tested in a real browser (Playwright drives Debian's build)
 
 results=artifacts/test-results
 rm -rf "$results"

@@ -107,6 +107,7 @@ public static partial class EarnestServer
         LedgerEndpoints.Map(app);
         MarketEndpoints.Map(app);
         EventEndpoints.Map(app);
+        WebApps.Map(app);
         return app;
     }
 

@@ -68,6 +68,10 @@ public static class MarketEndpoints
                 : TypedResults.Ok(outcome.Value);
         }).WithSummary("Each task's answer and confidence; Accept: text/csv for CSV.");
 
+        campaigns.MapGet("/{id}/stats", Results<Ok<CampaignStats>, ProblemHttpResult> (
+            string id, ClaimsPrincipal user, Node node) => Answer(node.Campaigns.Stats(user.Address(), id)))
+            .WithSummary("Time from submission to payment, and decisions and spend over time.");
+
         campaigns.MapPost("/{id}/close", async Task<Results<Ok<Closed>, ProblemHttpResult>> (
             string id, ClaimsPrincipal user, Node node, CancellationToken ct) =>
             Answer(await node.Campaigns.CloseAsync(user.Address(), id, ct)))
@@ -96,6 +100,11 @@ public static class MarketEndpoints
             string id, SubmissionRequest body, ClaimsPrincipal user, Node node, CancellationToken ct) =>
             Answer(await node.Work.SubmitAsync(user.Address(), id, body.Answer, ct)))
             .WithSummary("Submit an answer; accepted answers are paid in the same commit.");
+
+        v1.MapPost("/assignments/{id}/release", async Task<Results<Ok<AssignmentReleased>, ProblemHttpResult>> (
+            string id, ClaimsPrincipal user, Node node, CancellationToken ct) =>
+            Answer(await node.Work.ReleaseAsync(user.Address(), id, ct)))
+            .WithSummary("Skip a leased task: it goes back to others and is not offered to the caller again.");
 
         v1.MapGet("/submissions", Results<Ok<IReadOnlyList<SubmissionView>>, ProblemHttpResult> (
             ClaimsPrincipal user, Node node, int? limit) =>

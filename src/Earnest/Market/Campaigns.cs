@@ -263,15 +263,54 @@ public sealed class Campaigns(SqliteDatabase database, NetworkKey key, Chain cha
                 new { requester }).ToList())
             .Select(View).OfType<CampaignView>().ToList();
 
-    /// <summary>Open campaigns with work left, for contributors looking for work.</summary>
-    public IReadOnlyList<OpenCampaignView> ListOpen() =>
-        database.Read(c => c.Query<(string Id, string Title, string Kind, long Reward, string Asset, long Available)>("""
+    /// <summary>
+    /// Open campaigns with work left, for contributors looking for work, each with an honest pay estimate: the median
+    /// time contributors took over its last <see cref="Figures.Window"/> submissions and the share of them paid.
+    /// </summary>
+    public IReadOnlyList<OpenCampaignView> ListOpen() => database.Read(c =>
+    {
+        var open = c.Query<(string Id, string Title, string Kind, long Reward, string Asset, long Available)>("""
             SELECT c.id, c.title, c.kind, c.reward, c.asset,
                 (SELECT COUNT(*) FROM tasks t WHERE t.campaign_id = c.id AND t.gold IS NULL AND t.status = 'open'
                     AND t.answers + t.active < t.required)
             FROM campaigns c WHERE c.status = 'open' ORDER BY c.published_at LIMIT 200
-            """).Select(r => new OpenCampaignView(r.Id, r.Title, r.Kind, r.Reward, r.Asset, (int)r.Available))
-            .ToList());
+            """).ToList();
+        return open.Select(r =>
+        {
+            var recent = c.Query<(long Micros, string Status)>("""
+                SELECT s.submitted_at - a.created_at, s.status FROM submissions s
+                JOIN assignments a ON a.id = s.assignment_id
+                WHERE s.campaign_id = @Id ORDER BY s.seq DESC LIMIT @Window
+                """, new { r.Id, Figures.Window }).ToList();
+            var median = Figures.Median(recent.Select(x => x.Micros / 1e6).ToList());
+            var decided = recent.Where(x => DecisionText.Parse(x.Status) != DecisionStatus.Pending).ToList();
+            double? accepted = decided.Count >= Figures.MinSamples
+                ? (double)decided.Count(x => DecisionText.Parse(x.Status) == DecisionStatus.Accepted) / decided.Count
+                : null;
+            return new OpenCampaignView(r.Id, r.Title, r.Kind, r.Reward, r.Asset, (int)r.Available, median, accepted,
+                Figures.PayPerHour(r.Reward, accepted, median));
+        }).ToList();
+    });
+
+    /// <summary>The live figures of a campaign for its requester: time to paid and decisions over time.</summary>
+    public Outcome<CampaignStats> Stats(string requester, string campaignId) => database.Read<Outcome<CampaignStats>>(c =>
+    {
+        var campaign = c.QuerySingleOrDefault<CampaignRow>("SELECT * FROM campaigns WHERE id = @campaignId",
+            new { campaignId });
+        if (campaign is null || campaign.Requester != requester)
+        {
+            return Problem.Of(Failure.NotFound, "No such campaign of yours.");
+        }
+        var decided = c.Query<(long SubmittedAt, long DecidedAt, string Status)>("""
+            SELECT submitted_at, decided_at, status FROM submissions
+            WHERE campaign_id = @campaignId AND decided_at IS NOT NULL ORDER BY decided_at
+            """, new { campaignId }).ToList();
+        var toPaid = decided.Where(d => DecisionText.Parse(d.Status) == DecisionStatus.Accepted)
+            .Select(d => (d.DecidedAt - d.SubmittedAt) / 1e3).ToList();
+        var timeline = Figures.Timeline(campaign.PublishedAt, Time.ToMicros(time.GetUtcNow()), campaign.Reward,
+            decided.Select(d => (d.DecidedAt, DecisionText.Parse(d.Status) == DecisionStatus.Accepted)).ToList());
+        return new CampaignStats(campaignId, Figures.Distribution(toPaid), timeline);
+    });
 
     /// <summary>
     /// Each task's answer and confidence — the decided answer once decided (what was paid for), else the campaign

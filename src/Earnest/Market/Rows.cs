@@ -90,6 +90,7 @@ internal static class AssignmentStatus
     public const string Submitted = "submitted";
     public const string Expired = "expired";
     public const string Cancelled = "cancelled";
+    public const string Released = "released";
 }
 
 /// <summary>Task states.</summary>

@@ -42,8 +42,38 @@ public sealed record CampaignView(string Id, string Status, string Title, string
     DateTimeOffset CreatedAt, DateTimeOffset? PublishedAt, DateTimeOffset? ClosedAt);
 
 /// <summary>An open campaign as contributors see it when looking for work.</summary>
+/// <param name="Id">The campaign.</param>
+/// <param name="Title">Its title.</param>
+/// <param name="Kind">Its kind of task.</param>
+/// <param name="Reward">What one accepted task pays, in base units.</param>
+/// <param name="Asset">The asset it pays in.</param>
+/// <param name="TasksAvailable">Tasks still needing answers.</param>
+/// <param name="MedianTaskSeconds">Median time from lease to submission over the campaign's recent submissions;
+/// null until enough were measured.</param>
+/// <param name="AcceptedShare">Share of the recent decided submissions that were accepted (and paid); null until
+/// enough were decided.</param>
+/// <param name="PayPerHour">Reward × accepted share × 3600 / median task seconds, in base units; null until both are
+/// measured.</param>
 public sealed record OpenCampaignView(string Id, string Title, string Kind, long Reward, string Asset,
-    int TasksAvailable);
+    int TasksAvailable, double? MedianTaskSeconds = null, double? AcceptedShare = null, long? PayPerHour = null);
+
+/// <summary>The answer to skipping a leased task.</summary>
+public sealed record AssignmentReleased(string Id, string Status);
+
+/// <summary>The live figures of a campaign for its requester's dashboard.</summary>
+/// <param name="CampaignId">The campaign.</param>
+/// <param name="TimeToPaid">Time from submission to payment of accepted submissions, in milliseconds.</param>
+/// <param name="Timeline">Cumulative decisions and spend since publication, in up to 60 equal steps.</param>
+public sealed record CampaignStats(string CampaignId, Distribution TimeToPaid, IReadOnlyList<TimelinePoint> Timeline);
+
+/// <summary>A distribution: count, percentiles and a histogram (each bucket counts values up to its bound).</summary>
+public sealed record Distribution(int Count, double? P50, double? P95, double? P99, IReadOnlyList<Bucket> Buckets);
+
+/// <summary>A histogram bucket: values above the previous bound and up to <paramref name="UpTo"/>.</summary>
+public sealed record Bucket(double UpTo, int Count);
+
+/// <summary>Cumulative figures of a campaign at one moment.</summary>
+public sealed record TimelinePoint(DateTimeOffset At, int Accepted, int Rejected, long Spent);
 
 /// <summary>The answer to add-tasks.</summary>
 public sealed record AddedTasks(int Added, int Existing);

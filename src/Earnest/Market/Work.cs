@@ -165,6 +165,7 @@ public sealed class Work(SqliteDatabase database, NetworkKey key, Chain chain, T
         }
         var pending = new List<PendingEvent>();
         SignedTransfer? payment = null;
+        CampaignRow? answered = null;
         var outcome = await database.WriteAsync<Outcome<SubmissionOutcome>>(tx =>
         {
             var assignment = assignmentId.Length <= 64
@@ -191,7 +192,7 @@ public sealed class Work(SqliteDatabase database, NetworkKey key, Chain chain, T
             {
                 return Problem.Of(Failure.Conflict, "This assignment expired; ask for new work.");
             }
-            var campaign = CampaignRow.Load(tx, assignment.CampaignId)!;
+            var campaign = answered = CampaignRow.Load(tx, assignment.CampaignId)!;
             if (!campaign.LabelList.Contains(answer))
             {
                 return Problem.Invalid(new Validation().Require(false, "answer",
@@ -227,8 +228,42 @@ public sealed class Work(SqliteDatabase database, NetworkKey key, Chain chain, T
             return outcome;
         }
         PublishAll(events, chain, pending);
+        // The requester's dashboard refreshes its figures when it hears of progress.
+        events.Publish(answered!.Requester, new MarketEvent("progress", new { campaignId = answered.Id }));
         return payment is null ? outcome : outcome.Value! with { Payment = PaymentView.Of(payment, chain) };
     }
+
+    /// <summary>
+    /// Skips a leased task: the lease ends at once and the task goes back to the pool for others; this contributor is
+    /// never offered it again. Nothing is paid or decided.
+    /// </summary>
+    public async Task<Outcome<AssignmentReleased>> ReleaseAsync(string contributor, string assignmentId,
+        CancellationToken ct = default) =>
+        await database.WriteAsync<Outcome<AssignmentReleased>>(tx =>
+        {
+            var assignment = assignmentId.Length <= 64
+                ? tx.QuerySingleOrDefault<AssignmentRow>("SELECT * FROM assignments WHERE id = @assignmentId",
+                    new { assignmentId })
+                : null;
+            if (assignment is null)
+            {
+                return Problem.Of(Failure.NotFound, "No such assignment.");
+            }
+            if (assignment.Contributor != contributor)
+            {
+                return Problem.Of(Failure.Forbidden, "This assignment is another contributor's.");
+            }
+            if (assignment.Status != AssignmentStatus.Active || assignment.ExpiresAt <= tx.NowMicros)
+            {
+                return Problem.Of(Failure.Conflict, assignment.Status == AssignmentStatus.Submitted
+                    ? "This assignment has a submission already."
+                    : "This assignment is no longer open.");
+            }
+            tx.Execute("UPDATE assignments SET status = 'released' WHERE id = @assignmentId", new { assignmentId });
+            tx.Execute("UPDATE tasks SET active = active - 1 WHERE campaign_id = @CampaignId AND seq = @TaskSeq",
+                new { assignment.CampaignId, assignment.TaskSeq });
+            return new AssignmentReleased(assignmentId, AssignmentStatus.Released);
+        }, ct).ConfigureAwait(false);
 
     /// <summary>The contributor's submissions, newest first.</summary>
     public IReadOnlyList<SubmissionView> Submissions(string contributor, int limit) =>
