@@ -188,6 +188,10 @@ public sealed class Work(SqliteDatabase database, NetworkKey key, Chain chain, T
             {
                 return Problem.Of(Failure.Conflict, "This assignment was cancelled (the campaign closed).");
             }
+            if (assignment.Status == AssignmentStatus.Released)
+            {
+                return Problem.Of(Failure.Conflict, "This task was skipped; ask for new work.");
+            }
             if (assignment.Status == AssignmentStatus.Expired || assignment.ExpiresAt <= tx.NowMicros)
             {
                 return Problem.Of(Failure.Conflict, "This assignment expired; ask for new work.");
