@@ -17,9 +17,11 @@ public static class Figures
     /// <summary>Points in a campaign's timeline.</summary>
     public const int TimelinePoints = 60;
 
-    /// <summary>The histogram's bucket bounds for times in milliseconds (the last bucket takes everything above).</summary>
+    /// <summary>
+    /// The histogram's bucket bounds for times in milliseconds; one more bucket (bound null) takes everything above.
+    /// </summary>
     public static readonly double[] MillisecondBounds =
-        [1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 30_000, 60_000, 300_000, double.PositiveInfinity];
+        [1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 30_000, 60_000, 300_000];
 
     /// <summary>The median of the values, or null when there are fewer than <see cref="MinSamples"/>.</summary>
     public static double? Median(IReadOnlyList<double> values) =>
@@ -38,11 +40,11 @@ public static class Figures
     public static Distribution Distribution(IReadOnlyList<double> values)
     {
         var sorted = values.Order().ToList();
-        var buckets = new int[MillisecondBounds.Length];
+        var buckets = new int[MillisecondBounds.Length + 1];
         foreach (var v in sorted)
         {
             var i = 0;
-            while (v > MillisecondBounds[i])
+            while (i < MillisecondBounds.Length && v > MillisecondBounds[i])
             {
                 i++;
             }
@@ -52,7 +54,8 @@ public static class Figures
             sorted.Count == 0 ? null : Percentile(sorted, 0.50),
             sorted.Count == 0 ? null : Percentile(sorted, 0.95),
             sorted.Count == 0 ? null : Percentile(sorted, 0.99),
-            MillisecondBounds.Select((b, i) => new Bucket(b, buckets[i])).ToList());
+            buckets.Select((count, i) => new Bucket(i < MillisecondBounds.Length ? MillisecondBounds[i] : null, count))
+                .ToList());
     }
 
     /// <summary>

@@ -34,7 +34,7 @@ public sealed class FuzzTests
         [
             "/v1/auth/challenge", "/v1/auth/token", "/v1/faucet", "/v1/campaigns", $"/v1/campaigns/{campaign.Id}/tasks",
             $"/v1/campaigns/{campaign.Id}/publish", "/v1/assignments", $"/v1/assignments/{lease!.Id}/submission",
-            "/v1/api-keys",
+            "/v1/api-keys", $"/v1/assignments/{lease.Id}/release", "/v1/assignments/asg_x/release",
         ];
         var random = new Random(9);
         var failures = new List<string>();
@@ -52,7 +52,8 @@ public sealed class FuzzTests
         string[] gets =
         [
             "/v1/accounts/me/transfers?limit=", "/v1/accounts/me/transfers?after=", "/v1/campaigns/", "/v1/transfers/",
-            "/v1/submissions?limit=",
+            "/v1/submissions?limit=", $"/v1/campaigns/{campaign.Id}/stats?x=", "/v1/campaigns/c/stats?x=", "/app/",
+            "/shared/",
         ];
         for (var i = 0; i < 300; i++)
         {
