@@ -96,6 +96,7 @@ public static class ServeCommand
             Console.WriteLine($"  network key: {node.Key.Signer}");
             Console.WriteLine(options.DevNetwork ? "  dev network: faucet on" : "  production: faucet off");
             Console.WriteLine($"  API: {listening}/v1   OpenAPI: {listening}/openapi/v1.json");
+            Console.WriteLine($"  contributor app: {listening}/app/   requester dashboard: {listening}/dashboard/");
             await app.WaitForShutdownAsync(ct);
             return 0;
         });
