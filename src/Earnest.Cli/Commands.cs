@@ -25,6 +25,7 @@ public static class Commands
         root.Subcommands.Add(ReceiptCommands.Create());
         root.Subcommands.Add(AggregateCommand.Create());
         root.Subcommands.Add(AuditCommand.Create());
+        root.Subcommands.Add(BenchCommand.Create());
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
         {
@@ -75,7 +76,20 @@ public static class ServeCommand
         {
             Description = "Not a dev network: the faucet is off.",
         };
-        var command = new Command("serve", "Run a node: the HTTP API on the embedded SQLite store.") { data, urls, production };
+        var rate = new Option<int>("--requests-per-second")
+        {
+            Description = "Requests per second one caller (account, else IP address) may make, sustained.",
+            DefaultValueFactory = _ => new ServerOptions().RequestsPerSecond,
+        };
+        var burst = new Option<int>("--burst")
+        {
+            Description = "Requests one caller may make in a burst above the sustained rate.",
+            DefaultValueFactory = _ => new ServerOptions().RequestBurst,
+        };
+        var command = new Command("serve", "Run a node: the HTTP API on the embedded SQLite store.")
+        {
+            data, urls, production, rate, burst,
+        };
         command.SetAction(async (parse, ct) =>
         {
             var options = Settings.Load();
@@ -86,9 +100,17 @@ public static class ServeCommand
             {
                 throw new CliException($"--urls must be an http URL, not '{url}'.");
             }
+            var (perSecond, inBurst) = (parse.GetValue(rate), parse.GetValue(burst));
+            if (perSecond < 1 || inBurst < 1)
+            {
+                throw new CliException("--requests-per-second and --burst must be at least 1.");
+            }
             options.Domain = uri.Authority;
             using var node = await Node.OpenAsync(options);
-            await using var app = EarnestServer.Create(node, new ServerOptions { Urls = url, LogLevel = LogLevel.Warning });
+            await using var app = EarnestServer.Create(node, new ServerOptions
+            {
+                Urls = url, LogLevel = LogLevel.Warning, RequestsPerSecond = perSecond, RequestBurst = inBurst,
+            });
             await app.StartAsync(ct);
             var listening = EarnestServer.ListeningUrl(app);
             Console.WriteLine($"Earnest listening on {listening}");

@@ -102,7 +102,17 @@ public static partial class EarnestServer
         app.UseRateLimiter();
         app.UseAuthorization();
         app.MapOpenApi();
-        app.MapGet("/healthz", () => TypedResults.Ok(new { status = "ok" })).ExcludeFromDescription();
+        var started = node.Time.GetUtcNow();
+        // Liveness plus the process's memory, so a load generator or a monitor can watch it from outside.
+        app.MapGet("/healthz", () =>
+        {
+            using var process = System.Diagnostics.Process.GetCurrentProcess();
+            return TypedResults.Ok(new
+            {
+                status = "ok", workingSetBytes = process.WorkingSet64, managedHeapBytes = GC.GetTotalMemory(false),
+                startedAt = started,
+            });
+        }).ExcludeFromDescription();
         AuthEndpoints.Map(app);
         LedgerEndpoints.Map(app);
         MarketEndpoints.Map(app);
