@@ -20,13 +20,13 @@ public sealed class Node : IDisposable
 
     static Node() => DefaultTypeMap.MatchNamesWithUnderscores = true;
 
-    private Node(EarnestOptions options, TimeProvider time)
+    private Node(EarnestOptions options, TimeProvider time, Func<TimeProvider, Database>? store)
     {
         Options = options;
         Time = time;
         Directory.CreateDirectory(options.DataFolder);
         Key = NetworkKey.LoadOrCreate(System.IO.Path.Combine(options.DataFolder, KeyFile));
-        Database = SqliteDatabase.Open(System.IO.Path.Combine(options.DataFolder, DatabaseFile), time);
+        Database = store?.Invoke(time) ?? SqliteDatabase.Open(System.IO.Path.Combine(options.DataFolder, DatabaseFile), time);
         Chain = new Chain(Database, Key);
         Database.Hook = Chain;
         Events = new EventHub();
@@ -43,8 +43,8 @@ public sealed class Node : IDisposable
     /// <summary>The clock.</summary>
     public TimeProvider Time { get; }
 
-    /// <summary>The store.</summary>
-    public SqliteDatabase Database { get; }
+    /// <summary>The store: the embedded SQLite file by default, or the one the opener gave (PostgreSQL).</summary>
+    public Database Database { get; }
 
     /// <summary>The key that signs receipts.</summary>
     public NetworkKey Key { get; }
@@ -70,10 +70,14 @@ public sealed class Node : IDisposable
     /// <summary>The contributor's side of the market.</summary>
     public Work Work { get; }
 
-    /// <summary>Opens the node's data folder (creating it on first use) and checks the ledger's conservation.</summary>
-    public static async Task<Node> OpenAsync(EarnestOptions options, TimeProvider? time = null)
+    /// <summary>
+    /// Opens the node's data folder (creating it on first use; it holds the network key, and the embedded database
+    /// unless <paramref name="store"/> opens another) and checks the ledger's conservation.
+    /// </summary>
+    public static async Task<Node> OpenAsync(EarnestOptions options, TimeProvider? time = null,
+        Func<TimeProvider, Database>? store = null)
     {
-        var node = new Node(options, time ?? TimeProvider.System);
+        var node = new Node(options, time ?? TimeProvider.System, store);
         await node.GenesisAsync().ConfigureAwait(false);
         node.CheckConservation();
         return node;

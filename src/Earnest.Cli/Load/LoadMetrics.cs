@@ -99,8 +99,9 @@ public sealed class SecondCounters(int seconds)
     public long Total => _values.Sum();
 }
 
-/// <summary>The run's clock: seconds since the measured window opened (negative during warm-up).</summary>
-public sealed class RunClock(TimeSpan warmup)
+/// <summary>The run's clock: seconds since the measured window opened; -1 outside the window (warm-up, or after it
+/// closed while the last requests finish), so every counter and recorder agrees on what was measured.</summary>
+public sealed class RunClock(TimeSpan warmup, TimeSpan duration)
 {
     private readonly Stopwatch _watch = Stopwatch.StartNew();
 
@@ -113,6 +114,13 @@ public sealed class RunClock(TimeSpan warmup)
     /// <summary>Milliseconds between two timestamps.</summary>
     public static double Milliseconds(long from, long to) => Stopwatch.GetElapsedTime(from, to).TotalMilliseconds;
 
-    /// <summary>The second of the measured window now (negative during warm-up).</summary>
-    public int Second => (int)Math.Floor((_watch.Elapsed - warmup).TotalSeconds);
+    /// <summary>The second of the measured window now, or -1 outside it.</summary>
+    public int Second
+    {
+        get
+        {
+            var since = _watch.Elapsed - warmup;
+            return since < TimeSpan.Zero || since >= duration ? -1 : (int)Math.Floor(since.TotalSeconds);
+        }
+    }
 }

@@ -27,7 +27,7 @@ public sealed class LoadRun : IAsyncDisposable
     private readonly ConcurrentDictionary<string, List<(int Second, long Bytes)>> _memory = new(StringComparer.Ordinal);
     private readonly SecondCounters _submissions, _paid, _errors;
     private long _accepted, _rejected, _pending, _paidNow, _paidAfter, _noWork, _errorCount;
-    private RunClock _clock = new(TimeSpan.Zero);
+    private RunClock _clock = new(TimeSpan.Zero, TimeSpan.Zero);
     private Process? _server;
     private string? _ownedData;
 
@@ -68,7 +68,7 @@ public sealed class LoadRun : IAsyncDisposable
         _log.WriteLine($"  {contributors.Count:N0} signed in in {signInSeconds:F1} s");
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        _clock = new RunClock(_settings.Warmup);
+        _clock = new RunClock(_settings.Warmup, _settings.Duration);
         var background = new List<Task>
         {
             KeepCampaignsAsync(requester, stop.Token),

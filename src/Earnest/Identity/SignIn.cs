@@ -13,7 +13,7 @@ public sealed record TokenView(string Token, DateTimeOffset ExpiresAt);
 /// Sign-in with a wallet: the server issues a one-time challenge, the wallet signs its exact UTF-8 bytes, the server
 /// verifies and issues a bearer token. Tokens and API keys are stored only as SHA-256 hashes.
 /// </summary>
-public sealed class SignIn(SqliteDatabase database, TimeProvider time, EarnestOptions options)
+public sealed class SignIn(Database database, TimeProvider time, EarnestOptions options)
 {
     private const string SessionKind = "session";
     private const string ApiKeyKind = "api-key";

@@ -23,7 +23,7 @@ public sealed class Chain : ICommitHook
     /// </summary>
     public const int MaxBlockTransfers = 10_000;
 
-    private readonly SqliteDatabase _database;
+    private readonly Database _database;
     private readonly NetworkKey _key;
     private readonly Lock _gate = new();
     private readonly Dictionary<long, SealedBlock> _blocks = [];
@@ -33,7 +33,7 @@ public sealed class Chain : ICommitHook
     private bool _backlog;
 
     /// <summary>Loads the chain's head, and notes whether the store holds transfers no block covers yet.</summary>
-    public Chain(SqliteDatabase database, NetworkKey key)
+    public Chain(Database database, NetworkKey key)
     {
         _database = database;
         _key = key;

@@ -44,7 +44,7 @@ public sealed record PaymentView(string TransferId, long Amount, string Asset, R
 }
 
 /// <summary>Accounts, balances, history and the dev-network faucet.</summary>
-public sealed class Funds(SqliteDatabase database, NetworkKey key, Chain chain, EarnestOptions options, EventHub events)
+public sealed class Funds(Database database, NetworkKey key, Chain chain, EarnestOptions options, EventHub events)
 {
     /// <summary>Transfers returned by one page of history at most.</summary>
     public const int MaxPage = 500;
@@ -128,7 +128,7 @@ public sealed class Funds(SqliteDatabase database, NetworkKey key, Chain chain, 
     /// <paramref name="aboveCap"/>'s text when the supply cap is the reason) otherwise; the credited account hears
     /// of a new payment once its commit is durable.
     /// </summary>
-    internal static async Task<Outcome<PaymentView>> MintAsync(SqliteDatabase database, NetworkKey key, Chain chain,
+    internal static async Task<Outcome<PaymentView>> MintAsync(Database database, NetworkKey key, Chain chain,
         EventHub events, TransferRequest request, Func<string> aboveCap, CancellationToken ct)
     {
         var (result, posted) = await database.WriteAsync(tx =>

@@ -17,7 +17,7 @@ public sealed record AssetView(string Symbol, int Decimals, string Issuer, long?
 /// only its issuer mints it, and never above the maximum. Campaigns can be funded in any asset and contributors hold
 /// any number of them; conservation holds per asset.
 /// </summary>
-public sealed partial class Issuance(SqliteDatabase database, NetworkKey key, Chain chain, EventHub events)
+public sealed partial class Issuance(Database database, NetworkKey key, Chain chain, EventHub events)
 {
     /// <summary>The most decimals an asset may declare (10^18 still fits a <c>long</c>).</summary>
     public const int MaxDecimals = 18;

@@ -1,4 +1,4 @@
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using Earnest.Storage;
 
 namespace Earnest.Ledger;
@@ -17,10 +17,10 @@ internal sealed class LedgerState
     private readonly Dictionary<string, long?> _assets = new(StringComparer.Ordinal);
     private readonly List<Action> _undo = [];
     private long _lastSeq = -1;
-    private SqliteConnection? _connection;
-    private SqliteCommand? _insert;
-    private SqliteCommand? _selectBalance;
-    private SqliteCommand? _upsertBalance;
+    private DbConnection? _connection;
+    private DbCommand? _insert;
+    private DbCommand? _selectBalance;
+    private DbCommand? _upsertBalance;
 
     /// <summary>The transfers posted in the current group, in sequence.</summary>
     public List<(long Seq, byte[] Payload)> Posted { get; } = [];
@@ -83,7 +83,7 @@ internal sealed class LedgerState
             return cached;
         }
         var select = Command(tx, ref _selectBalance,
-            "SELECT amount FROM balances WHERE account = $account AND asset = $asset", "$account", "$asset");
+            "SELECT amount FROM balances WHERE account = @account AND asset = @asset", "@account", "@asset");
         select.Parameters[0].Value = account;
         select.Parameters[1].Value = asset;
         var amount = select.ExecuteScalar() is long stored ? stored : 0;
@@ -128,8 +128,9 @@ internal sealed class LedgerState
         var seq = _lastSeq + 1;
         var insert = Command(tx, ref _insert, """
             INSERT INTO transfers(seq, id, debit, credit, asset, amount, timestamp, kind, ref, payload)
-            VALUES ($seq, $id, $debit, $credit, $asset, $amount, $timestamp, $kind, $ref, $payload)
-            """, "$seq", "$id", "$debit", "$credit", "$asset", "$amount", "$timestamp", "$kind", "$ref", "$payload");
+            VALUES (@seq, @id, @debit, @credit, @asset, @amount, @timestamp, @kind, @ref, @payload)
+            ON CONFLICT (id) DO NOTHING
+            """, "@seq", "@id", "@debit", "@credit", "@asset", "@amount", "@timestamp", "@kind", "@ref", "@payload");
         var p = insert.Parameters;
         p[0].Value = seq;
         p[1].Value = transfer.Id;
@@ -141,13 +142,9 @@ internal sealed class LedgerState
         p[7].Value = transfer.Kind;
         p[8].Value = (object?)transfer.Ref ?? DBNull.Value;
         p[9].Value = payload;
-        try
+        if (insert.ExecuteNonQuery() == 0)
         {
-            insert.ExecuteNonQuery();
-        }
-        catch (SqliteException ex) when (ex.SqliteExtendedErrorCode == UniqueConstraint)
-        {
-            return null; // the id is taken (the statement alone was undone; the transaction goes on)
+            return null; // the id is taken: nothing was written, and the transaction goes on
         }
         _lastSeq = seq;
         var count = Posted.Count;
@@ -160,9 +157,6 @@ internal sealed class LedgerState
         return seq;
     }
 
-    /// <summary>SQLITE_CONSTRAINT_UNIQUE: the only constraint a new transfer can break is its id's.</summary>
-    private const int UniqueConstraint = 2067;
-
     /// <summary>Writes every balance the group changed, once each.</summary>
     public void Flush(StoreTx tx)
     {
@@ -171,9 +165,9 @@ internal sealed class LedgerState
             return;
         }
         var upsert = Command(tx, ref _upsertBalance, """
-            INSERT INTO balances(account, asset, amount) VALUES ($account, $asset, $amount)
+            INSERT INTO balances(account, asset, amount) VALUES (@account, @asset, @amount)
             ON CONFLICT(account, asset) DO UPDATE SET amount = excluded.amount
-            """, "$account", "$asset", "$amount");
+            """, "@account", "@asset", "@amount");
         foreach (var (account, asset) in _dirty)
         {
             upsert.Parameters[0].Value = account;
@@ -185,9 +179,9 @@ internal sealed class LedgerState
     }
 
     /// <summary>A prepared command on the writer's connection, made once and bound to the current transaction.</summary>
-    private SqliteCommand Command(StoreTx tx, ref SqliteCommand? command, string sql, params string[] parameters)
+    private DbCommand Command(StoreTx tx, ref DbCommand? command, string sql, params string[] parameters)
     {
-        var connection = (SqliteConnection)tx.Connection;
+        var connection = tx.Connection;
         if (!ReferenceEquals(connection, _connection))
         {
             _insert?.Dispose();
@@ -203,10 +197,12 @@ internal sealed class LedgerState
             command.CommandText = sql;
             foreach (var name in parameters)
             {
-                command.Parameters.Add(new SqliteParameter { ParameterName = name });
+                var parameter = command.CreateParameter();
+                parameter.ParameterName = name;
+                command.Parameters.Add(parameter);
             }
         }
-        command.Transaction = (SqliteTransaction)tx.Transaction;
+        command.Transaction = tx.Transaction;
         return command;
     }
 }

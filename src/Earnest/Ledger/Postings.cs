@@ -179,7 +179,7 @@ public static class Postings
 
     /// <summary>Per asset, the sum of all balances; conservation says each is zero.</summary>
     public static IReadOnlyDictionary<string, long> Sums(DbConnection connection) =>
-        connection.Query<(string Asset, long Sum)>("SELECT asset, SUM(amount) FROM balances GROUP BY asset")
+        connection.Query<(string Asset, long Sum)>("SELECT asset, CAST(SUM(amount) AS BIGINT) FROM balances GROUP BY asset")
             .ToDictionary(r => r.Asset, r => r.Sum);
 
     /// <summary>A stored transfer row.</summary>

@@ -14,7 +14,7 @@ namespace Earnest.Market;
 /// The requester's side of the market: create a campaign, add tasks, publish (fund escrow), watch, read results,
 /// close (refund). A requester sees only its own campaigns; another's answers "not found".
 /// </summary>
-public sealed class Campaigns(SqliteDatabase database, NetworkKey key, Chain chain, TimeProvider time, EarnestOptions options,
+public sealed class Campaigns(Database database, NetworkKey key, Chain chain, TimeProvider time, EarnestOptions options,
     EventHub events)
 {
     /// <summary>The only kind of campaign so far.</summary>
@@ -342,8 +342,8 @@ public sealed class Campaigns(SqliteDatabase database, NetworkKey key, Chain cha
         }).ToList();
         var quality = fit.Matrix.WorkerIds.Select((w, i) => (w, i)).ToDictionary(x => x.w, x => fit.Result.WorkerQuality[x.i]);
         var contributors = c.Query<(string Contributor, long Submissions, long Accepted, long GoldAnswered, long GoldCorrect)>("""
-            SELECT contributor, COUNT(*), COALESCE(SUM(status = 'accepted'), 0), COALESCE(SUM(gold), 0),
-                COALESCE(SUM(gold = 1 AND status = 'accepted'), 0)
+            SELECT contributor, COUNT(*), COUNT(CASE WHEN status = 'accepted' THEN 1 END),
+                COUNT(CASE WHEN gold = 1 THEN 1 END), COUNT(CASE WHEN gold = 1 AND status = 'accepted' THEN 1 END)
             FROM submissions WHERE campaign_id = @campaignId GROUP BY contributor ORDER BY contributor
             """, new { campaignId }).Select(r => new ContributorQuality(r.Contributor, (int)r.Submissions,
                 (int)r.Accepted, (int)r.GoldAnswered, (int)r.GoldCorrect,
@@ -379,18 +379,18 @@ public sealed class Campaigns(SqliteDatabase database, NetworkKey key, Chain cha
             return null;
         }
         var counts = c.QuerySingle<(long Gold, long Done)>("""
-            SELECT COALESCE(SUM(gold IS NOT NULL), 0), COALESCE(SUM(status = 'decided'), 0)
+            SELECT COUNT(gold), COUNT(CASE WHEN status = 'decided' THEN 1 END)
             FROM tasks WHERE campaign_id = @campaignId
             """, new { campaignId });
         var subs = c.QuerySingle<(long All, long Accepted, long Rejected, long Pending)>("""
-            SELECT COUNT(*), COALESCE(SUM(status = 'accepted'), 0), COALESCE(SUM(status = 'rejected'), 0),
-                COALESCE(SUM(status = 'pending'), 0)
+            SELECT COUNT(*), COUNT(CASE WHEN status = 'accepted' THEN 1 END),
+                COUNT(CASE WHEN status = 'rejected' THEN 1 END), COUNT(CASE WHEN status = 'pending' THEN 1 END)
             FROM submissions WHERE campaign_id = @campaignId
             """, new { campaignId });
         var escrowAccount = SystemAccounts.Escrow(campaignId);
         var money = c.QuerySingle<(long Spent, long Refunded)>("""
-            SELECT COALESCE(SUM(CASE WHEN kind = 'payout' THEN amount END), 0),
-                COALESCE(SUM(CASE WHEN kind = 'refund' THEN amount END), 0)
+            SELECT CAST(COALESCE(SUM(CASE WHEN kind = 'payout' THEN amount END), 0) AS BIGINT),
+                CAST(COALESCE(SUM(CASE WHEN kind = 'refund' THEN amount END), 0) AS BIGINT)
             FROM transfers WHERE debit = @escrowAccount
             """, new { escrowAccount });
         var escrow = c.ExecuteScalar<long?>("SELECT amount FROM balances WHERE account = @escrowAccount AND asset = @Asset",

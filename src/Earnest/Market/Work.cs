@@ -12,7 +12,7 @@ namespace Earnest.Market;
 /// Leasing rules: never a task the contributor was leased before; never more live leases and undecided submissions
 /// than the escrow can pay for; gold tasks mixed in at the campaign's share of gold, indistinguishable from others.
 /// </summary>
-public sealed class Work(SqliteDatabase database, NetworkKey key, Chain chain, TimeProvider time, EarnestOptions options,
+public sealed class Work(Database database, NetworkKey key, Chain chain, TimeProvider time, EarnestOptions options,
     EventHub events)
 {
     /// <summary>Open campaigns looked at for one request without a campaign id.</summary>
@@ -79,8 +79,8 @@ public sealed class Work(SqliteDatabase database, NetworkKey key, Chain chain, T
         {
             return null;
         }
-        var mine = tx.QuerySingle<(long All, long Gold)>("""
-            SELECT COUNT(*), COALESCE(SUM(t.gold IS NOT NULL), 0) FROM assignments a INDEXED BY assignments_contributor
+        var mine = tx.QuerySingle<(long All, long Gold)>($"""
+            SELECT COUNT(*), COUNT(t.gold) FROM assignments a {database.Sql.IndexedBy("assignments_contributor")}
             JOIN tasks t ON t.campaign_id = a.campaign_id AND t.seq = a.task_seq
             WHERE a.campaign_id = @Id AND a.contributor = @contributor
             """, new { campaign.Id, contributor });
@@ -88,7 +88,7 @@ public sealed class Work(SqliteDatabase database, NetworkKey key, Chain chain, T
             new { campaign.Id });
         var policy = campaign.VerificationPolicy;
         var record = tx.QuerySingle<(long Answered, long Correct)>("""
-            SELECT COUNT(*), COALESCE(SUM(status = 'accepted'), 0) FROM submissions
+            SELECT COUNT(*), COUNT(CASE WHEN status = 'accepted' THEN 1 END) FROM submissions
             WHERE campaign_id = @Id AND contributor = @contributor AND gold = 1
             """, new { campaign.Id, contributor });
         var next = Qualification.Decide(policy, new GoldRecord((int)record.Answered, (int)record.Correct), mine.Gold,

@@ -1,5 +1,4 @@
 using System.Data.Common;
-using System.Threading.Channels;
 using Dapper;
 using Microsoft.Data.Sqlite;
 
@@ -32,31 +31,18 @@ public interface ICommitHook
 
 /// <summary>
 /// The embedded store: one SQLite file in WAL mode with full fsync, so an acknowledged write survives a crash.
-/// SQLite allows one writer at a time, so writes queue for a single writer that runs them in group commits: it takes
-/// every queued piece of work (up to a limit), runs each inside a savepoint of one transaction (a piece that fails or
-/// rolls back leaves no trace and does not disturb the others), lets the ledger seal a block, and commits once, so
-/// one fsync covers the whole group. A caller's task completes only after its commit is durable. Reads use pooled
-/// connections and run beside the writer.
+/// SQLite allows one writer at a time, which is what <see cref="Database"/>'s group commits assume.
 /// </summary>
-public sealed class SqliteDatabase : IDisposable
+public sealed class SqliteDatabase : Database
 {
     /// <summary>The writer connection's page cache, in KiB.</summary>
     public const int WriterCacheKiB = 256 * 1024;
 
-    /// <summary>Most pieces of work in one group commit.</summary>
-    public const int MaxGroup = 512;
-
     private readonly string _connectionString;
     private readonly SqliteConnection _writer;
-    private readonly Channel<IWorkItem> _queue = Channel.CreateUnbounded<IWorkItem>(
-        new UnboundedChannelOptions { SingleReader = true });
-    private readonly Thread _writerThread;
-    private readonly TimeProvider _time;
-    private long _lastMicros;
 
-    private SqliteDatabase(string path, TimeProvider time)
+    private SqliteDatabase(string path, TimeProvider time) : base(time)
     {
-        _time = time;
         Path = path;
         _connectionString = new SqliteConnectionStringBuilder
         {
@@ -72,16 +58,17 @@ public sealed class SqliteDatabase : IDisposable
         // touching thousands of random index pages spills them to the WAL before it commits.
         _writer.Execute($"PRAGMA journal_mode=WAL; PRAGMA cache_size=-{WriterCacheKiB};");
         Migrate();
-        _lastMicros = _writer.ExecuteScalar<long?>("SELECT MAX(timestamp) FROM transfers") ?? 0;
-        _writerThread = new Thread(RunWriter) { IsBackground = true, Name = "earnest-writer" };
-        _writerThread.Start();
+        StartWriter();
     }
 
     /// <summary>The database file.</summary>
     public string Path { get; }
 
-    /// <summary>The ledger's hooks into each commit; set once, before the first write.</summary>
-    public ICommitHook? Hook { get; set; }
+    /// <inheritdoc />
+    public override SqlDialect Sql { get; } = new SqliteDialect();
+
+    /// <inheritdoc />
+    protected override DbConnection Writer => _writer;
 
     /// <summary>Opens (creating if needed) the database file and brings its schema up to date.</summary>
     public static SqliteDatabase Open(string path, TimeProvider time)
@@ -109,178 +96,25 @@ public sealed class SqliteDatabase : IDisposable
         }
     }
 
-    /// <summary>
-    /// Runs <paramref name="work"/> as one piece of a group commit and completes once that commit is durable. The
-    /// work's writes are kept when it returns and undone when it throws (the exception reaches the caller) or calls
-    /// <see cref="StoreTx.Rollback"/>, for outcomes that must change nothing.
-    /// </summary>
-    public Task<T> WriteAsync<T>(Func<StoreTx, T> work, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(work);
-        var item = new WorkItem<T>(work, cancellationToken);
-        if (!_queue.Writer.TryWrite(item))
-        {
-            throw new ObjectDisposedException(nameof(SqliteDatabase));
-        }
-        return item.Task;
-    }
-
-    /// <summary>Runs read-only work on its own connection, beside any writer.</summary>
-    public T Read<T>(Func<DbConnection, T> work)
+    /// <inheritdoc />
+    protected override DbConnection OpenReader()
     {
         // No busy_timeout pragma per read: Microsoft.Data.Sqlite already retries a busy database until the
         // connection string's DefaultTimeout (30 s), and this runs on every request's token check.
-        using var connection = new SqliteConnection(_connectionString);
+        var connection = new SqliteConnection(_connectionString);
         connection.Open();
-        return work(connection);
-    }
-
-    private void RunWriter()
-    {
-        var group = new List<IWorkItem>(MaxGroup);
-        while (group.Count > 0 || _queue.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
-        {
-            while (group.Count < MaxGroup && _queue.Reader.TryRead(out var item))
-            {
-                if (!item.TryCancel())
-                {
-                    group.Add(item);
-                }
-            }
-            if (group.Count > 0)
-            {
-                // Pieces left over when the group filled up go first in the next one.
-                group.RemoveRange(0, CommitGroup(group));
-            }
-        }
-    }
-
-    /// <summary>Runs pieces of the group in one commit until it is full; answers how many it ran.</summary>
-    private int CommitGroup(List<IWorkItem> group)
-    {
-        SqliteTransaction? transaction = null;
-        var ran = 0;
-        try
-        {
-            transaction = _writer.BeginTransaction(deferred: false);
-            for (var i = 0; i < group.Count && (i == 0 || !(Hook?.GroupFull ?? false)); i++)
-            {
-                ran++;
-                transaction.Save("w");
-                Hook?.ItemStarting();
-                var tx = new StoreTx(_writer, transaction, NextTime, Hook);
-                var kept = group[i].Run(tx);
-                if (kept)
-                {
-                    transaction.Release("w");
-                }
-                else
-                {
-                    transaction.Rollback("w");
-                    transaction.Release("w");
-                    Hook?.ItemRolledBack();
-                }
-            }
-            Hook?.BeforeCommit(new StoreTx(_writer, transaction, NextTime, Hook));
-            transaction.Commit();
-        }
-        catch (Exception ex)
-        {
-            // The commit itself failed (disk, I/O): nothing of the group is durable, so every piece fails.
-            try
-            {
-                transaction?.Rollback();
-            }
-            catch (SqliteException)
-            {
-                // The transaction is already gone; the original error is what the callers need.
-            }
-            Hook?.GroupFailed();
-            foreach (var item in group)
-            {
-                item.Fail(ex);
-            }
-            transaction?.Dispose();
-            return group.Count;
-        }
-        transaction.Dispose();
-        Hook?.Committed();
-        for (var i = 0; i < ran; i++)
-        {
-            group[i].Complete();
-        }
-        return ran;
-    }
-
-    /// <summary>A strictly increasing server time in Unix microseconds: ledger timestamps are unique and ordered.</summary>
-    private long NextTime()
-    {
-        var now = Identity.Time.ToMicros(_time.GetUtcNow());
-        _lastMicros = Math.Max(now, _lastMicros + 1);
-        return _lastMicros;
+        return connection;
     }
 
     /// <inheritdoc />
-    public void Dispose()
+    protected override DbTransaction BeginGroup() => _writer.BeginTransaction(deferred: false);
+
+    /// <summary>An I/O or disk-full error (SQLITE_IOERR, SQLITE_FULL) fails the whole group.</summary>
+    protected override bool IsStoreFailure(Exception error) => error is SqliteException { SqliteErrorCode: 10 or 13 };
+
+    private sealed class SqliteDialect : SqlDialect
     {
-        _queue.Writer.TryComplete();
-        _writerThread.Join();
-        _writer.Dispose();
-    }
-
-    private interface IWorkItem
-    {
-        /// <summary>Cancels the piece when its caller gave up before it ran; true when it did.</summary>
-        bool TryCancel();
-
-        /// <summary>Runs the work; false when its writes must be undone.</summary>
-        bool Run(StoreTx tx);
-
-        void Complete();
-
-        void Fail(Exception error);
-    }
-
-    private sealed class WorkItem<T>(Func<StoreTx, T> work, CancellationToken cancellationToken) : IWorkItem
-    {
-        private readonly TaskCompletionSource<T> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private T? _result;
-        private Exception? _error;
-
-        public Task<T> Task => _done.Task;
-
-        public bool TryCancel() =>
-            cancellationToken.IsCancellationRequested && _done.TrySetCanceled(cancellationToken);
-
-        public bool Run(StoreTx tx)
-        {
-            try
-            {
-                _result = work(tx);
-                return !tx.RolledBack;
-            }
-            catch (Exception ex) when (ex is not SqliteException { SqliteErrorCode: 10 or 13 })
-            {
-                // The work's own failure undoes its writes and reaches its caller; an I/O or disk-full error
-                // (SQLITE_IOERR, SQLITE_FULL) fails the whole group instead.
-                _error = ex;
-                return false;
-            }
-        }
-
-        public void Complete()
-        {
-            if (_error is not null)
-            {
-                _done.TrySetException(_error);
-            }
-            else
-            {
-                _done.TrySetResult(_result!);
-            }
-        }
-
-        public void Fail(Exception error) => _done.TrySetException(error);
+        public override string IndexedBy(string index) => "INDEXED BY " + index;
     }
 }
 

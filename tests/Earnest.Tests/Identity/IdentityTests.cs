@@ -152,8 +152,8 @@ public sealed class SignInTests
         await using var t = await TestNode.StartAsync();
         using var key = WalletKey.Create();
         var apiKey = await t.Node.SignIn.CreateApiKeyAsync(key.Address);
-        var bytes = await File.ReadAllBytesAsync(t.Node.Database.Path);
-        var wal = t.Node.Database.Path + "-wal";
+        var bytes = await File.ReadAllBytesAsync(((Earnest.Storage.SqliteDatabase)t.Node.Database).Path);
+        var wal = ((Earnest.Storage.SqliteDatabase)t.Node.Database).Path + "-wal";
         var all = bytes.Concat(File.Exists(wal) ? await File.ReadAllBytesAsync(wal) : []).ToArray();
         Assert.DoesNotContain(apiKey, Encoding.Latin1.GetString(all), StringComparison.Ordinal);
     }

@@ -1,0 +1,267 @@
+using System.Data.Common;
+using System.Threading.Channels;
+using Dapper;
+
+namespace Earnest.Storage;
+
+/// <summary>
+/// A store with one writer that runs writes in group commits: it takes every queued piece of work (up to a limit),
+/// runs each inside a savepoint of one transaction (a piece that fails or rolls back leaves no trace and does not
+/// disturb the others), lets the ledger seal a block, and commits once, so one durable flush covers the whole group.
+/// A caller's task completes only after its commit is durable. Reads use pooled connections and run beside the
+/// writer. The embedded store (<see cref="SqliteDatabase"/>) and the PostgreSQL store share this machinery and differ
+/// only in how they connect, migrate and spell a few statements (<see cref="SqlDialect"/>).
+/// </summary>
+public abstract class Database : IDisposable
+{
+    /// <summary>Most pieces of work in one group commit.</summary>
+    public const int MaxGroup = 512;
+
+    private readonly Channel<IWorkItem> _queue = Channel.CreateUnbounded<IWorkItem>(
+        new UnboundedChannelOptions { SingleReader = true });
+    private readonly TimeProvider _time;
+    private Thread? _writerThread;
+    private long _lastMicros;
+
+    /// <summary>Creates the store; the derived constructor opens the writer and calls <see cref="StartWriter"/>.</summary>
+    protected Database(TimeProvider time) => _time = time;
+
+    /// <summary>How this store spells what SQL dialects disagree on.</summary>
+    public abstract SqlDialect Sql { get; }
+
+    /// <summary>The ledger's hooks into each commit; set once, before the first write.</summary>
+    public ICommitHook? Hook { get; set; }
+
+    /// <summary>The writer's connection, open for the store's life.</summary>
+    protected abstract DbConnection Writer { get; }
+
+    /// <summary>Opens a new connection for reads.</summary>
+    protected abstract DbConnection OpenReader();
+
+    /// <summary>Starts the writer thread, once the writer connection is open and migrated.</summary>
+    protected void StartWriter()
+    {
+        _lastMicros = Writer.ExecuteScalar<long?>("SELECT MAX(timestamp) FROM transfers") ?? 0;
+        _writerThread = new Thread(RunWriter) { IsBackground = true, Name = "earnest-writer" };
+        _writerThread.Start();
+    }
+
+    /// <summary>Begins a group's transaction on the writer connection.</summary>
+    protected virtual DbTransaction BeginGroup() => Writer.BeginTransaction();
+
+    /// <summary>
+    /// Runs first in each group's transaction, before any piece of work: a store shared by several servers takes its
+    /// cluster-wide write lock here and tells the hook when another server committed since this one last did.
+    /// </summary>
+    protected virtual void GroupStarting(StoreTx tx)
+    {
+    }
+
+    /// <summary>True when a piece's exception means the store itself failed (I/O, disk full, lost connection): the
+    /// whole group fails instead of the one piece.</summary>
+    protected abstract bool IsStoreFailure(Exception error);
+
+    /// <summary>Moves the time base forward to at least the given time (another server's latest timestamp).</summary>
+    protected void ObserveTime(long micros) => _lastMicros = Math.Max(_lastMicros, micros);
+
+    /// <summary>
+    /// Runs <paramref name="work"/> as one piece of a group commit and completes once that commit is durable. The
+    /// work's writes are kept when it returns and undone when it throws (the exception reaches the caller) or calls
+    /// <see cref="StoreTx.Rollback"/>, for outcomes that must change nothing.
+    /// </summary>
+    public Task<T> WriteAsync<T>(Func<StoreTx, T> work, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        var item = new WorkItem<T>(work, cancellationToken, IsStoreFailure);
+        if (!_queue.Writer.TryWrite(item))
+        {
+            throw new ObjectDisposedException(GetType().Name);
+        }
+        return item.Task;
+    }
+
+    /// <summary>Runs read-only work on its own connection, beside any writer.</summary>
+    public T Read<T>(Func<DbConnection, T> work)
+    {
+        using var connection = OpenReader();
+        return work(connection);
+    }
+
+    private void RunWriter()
+    {
+        var group = new List<IWorkItem>(MaxGroup);
+        while (group.Count > 0 || _queue.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+        {
+            while (group.Count < MaxGroup && _queue.Reader.TryRead(out var item))
+            {
+                if (!item.TryCancel())
+                {
+                    group.Add(item);
+                }
+            }
+            if (group.Count > 0)
+            {
+                // Pieces left over when the group filled up go first in the next one.
+                group.RemoveRange(0, CommitGroup(group));
+            }
+        }
+    }
+
+    /// <summary>Runs pieces of the group in one commit until it is full; answers how many it ran.</summary>
+    private int CommitGroup(List<IWorkItem> group)
+    {
+        DbTransaction? transaction = null;
+        var ran = 0;
+        try
+        {
+            transaction = BeginGroup();
+            GroupStarting(new StoreTx(Writer, transaction, NextTime, Hook));
+            for (var i = 0; i < group.Count && (i == 0 || !(Hook?.GroupFull ?? false)); i++)
+            {
+                ran++;
+                transaction.Save("w");
+                Hook?.ItemStarting();
+                var tx = new StoreTx(Writer, transaction, NextTime, Hook);
+                var kept = group[i].Run(tx);
+                if (kept)
+                {
+                    transaction.Release("w");
+                }
+                else
+                {
+                    transaction.Rollback("w");
+                    transaction.Release("w");
+                    Hook?.ItemRolledBack();
+                }
+            }
+            Hook?.BeforeCommit(new StoreTx(Writer, transaction, NextTime, Hook));
+            transaction.Commit();
+        }
+        catch (Exception ex)
+        {
+            // The commit itself failed (disk, I/O, connection): nothing of the group is durable, so every piece fails.
+            try
+            {
+                transaction?.Rollback();
+            }
+            catch (DbException)
+            {
+                // The transaction is already gone; the original error is what the callers need.
+            }
+            catch (InvalidOperationException)
+            {
+                // The connection is broken; same.
+            }
+            GroupFailed();
+            Hook?.GroupFailed();
+            foreach (var item in group)
+            {
+                item.Fail(ex);
+            }
+            transaction?.Dispose();
+            return group.Count;
+        }
+        transaction.Dispose();
+        Hook?.Committed();
+        for (var i = 0; i < ran; i++)
+        {
+            group[i].Complete();
+        }
+        return ran;
+    }
+
+    /// <summary>A group's commit failed: a store may have to reconnect or forget what it assumed.</summary>
+    protected virtual void GroupFailed()
+    {
+    }
+
+    /// <summary>A strictly increasing server time in Unix microseconds: ledger timestamps are unique and ordered.</summary>
+    private long NextTime()
+    {
+        var now = Identity.Time.ToMicros(_time.GetUtcNow());
+        _lastMicros = Math.Max(now, _lastMicros + 1);
+        return _lastMicros;
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Stops the writer (after the queued work) and closes the store.</summary>
+    protected virtual void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _queue.Writer.TryComplete();
+            _writerThread?.Join();
+            Writer.Dispose();
+        }
+    }
+
+    private interface IWorkItem
+    {
+        /// <summary>Cancels the piece when its caller gave up before it ran; true when it did.</summary>
+        bool TryCancel();
+
+        /// <summary>Runs the work; false when its writes must be undone.</summary>
+        bool Run(StoreTx tx);
+
+        void Complete();
+
+        void Fail(Exception error);
+    }
+
+    private sealed class WorkItem<T>(Func<StoreTx, T> work, CancellationToken cancellationToken,
+        Func<Exception, bool> isStoreFailure) : IWorkItem
+    {
+        private readonly TaskCompletionSource<T> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private T? _result;
+        private Exception? _error;
+
+        public Task<T> Task => _done.Task;
+
+        public bool TryCancel() =>
+            cancellationToken.IsCancellationRequested && _done.TrySetCanceled(cancellationToken);
+
+        public bool Run(StoreTx tx)
+        {
+            try
+            {
+                _result = work(tx);
+                return !tx.RolledBack;
+            }
+            catch (Exception ex) when (!isStoreFailure(ex))
+            {
+                // The work's own failure undoes its writes and reaches its caller; a failure of the store itself
+                // fails the whole group instead.
+                _error = ex;
+                return false;
+            }
+        }
+
+        public void Complete()
+        {
+            if (_error is not null)
+            {
+                _done.TrySetException(_error);
+            }
+            else
+            {
+                _done.TrySetResult(_result!);
+            }
+        }
+
+        public void Fail(Exception error) => _done.TrySetException(error);
+    }
+}
+
+/// <summary>What SQL dialects disagree on, spelled per store.</summary>
+public abstract class SqlDialect
+{
+    /// <summary>A hint to use an index (SQLite's INDEXED BY); empty where the planner takes no hints.</summary>
+    public abstract string IndexedBy(string index);
+}
+
