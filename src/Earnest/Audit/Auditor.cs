@@ -74,9 +74,26 @@ public static class Auditor
         using var connection = new SqliteConnection(connectionString);
         connection.Open();
         using var snapshot = connection.BeginTransaction(deferred: true);
+        return Run(connection, snapshot, signer, market, () =>
+        {
+            var version = connection.ExecuteScalar<long>("PRAGMA user_version", transaction: snapshot);
+            Replay.Fail(version != Schema.Versions.Length, $"the database is at schema version {version}, this audit reads version {Schema.Versions.Length}");
+            var integrity = connection.ExecuteScalar<string>("PRAGMA quick_check", transaction: snapshot);
+            Replay.Fail(integrity != "ok", $"SQLite's integrity check failed: {integrity}");
+        });
+    }
+
+    /// <summary>
+    /// Audits a store through an open connection (PostgreSQL, or any store of the same schema): the same replay,
+    /// inside one snapshot of <paramref name="snapshot"/>'s isolation, after the store's own checks.
+    /// </summary>
+    public static AuditReport Run(DbConnection connection, DbTransaction snapshot, string signer, bool market = true,
+        Action? storeChecks = null)
+    {
         var summary = new List<string>();
         try
         {
+            storeChecks?.Invoke();
             new Replay(connection, snapshot, signer, summary).Run(market);
             return new AuditReport(null, summary);
         }
@@ -97,7 +114,7 @@ public static class Auditor
         return key.Address;
     }
 
-    private sealed class Replay(SqliteConnection c, DbTransaction snapshot, string signer, List<string> summary)
+    private sealed class Replay(DbConnection c, DbTransaction snapshot, string signer, List<string> summary)
     {
         private readonly byte[] _signerKey = WalletAddress.TryParse(signer, out var key, out _)
             ? key
@@ -109,10 +126,6 @@ public static class Auditor
 
         public void Run(bool market)
         {
-            var version = c.ExecuteScalar<long>("PRAGMA user_version", transaction: snapshot);
-            Fail(version != Schema.Versions.Length, $"the database is at schema version {version}, this audit reads version {Schema.Versions.Length}");
-            var integrity = c.ExecuteScalar<string>("PRAGMA quick_check", transaction: snapshot);
-            Fail(integrity != "ok", $"SQLite's integrity check failed: {integrity}");
             Assets();
             var (transfers, blocks) = TransfersAndBlocks();
             Balances();
@@ -127,7 +140,7 @@ public static class Auditor
         /// Stops the audit with the message when <paramref name="failed"/>; the message is only formatted then (the
         /// checks run for every transfer, so formatting each passing check's message would dominate the replay).
         /// </summary>
-        private static void Fail(bool failed, [InterpolatedStringHandlerArgument(nameof(failed))] ref FailureMessage message)
+        internal static void Fail(bool failed, [InterpolatedStringHandlerArgument(nameof(failed))] ref FailureMessage message)
         {
             if (failed)
             {

@@ -129,6 +129,18 @@ public sealed class Chain : ICommitHook
         State.GroupFailed();
     }
 
+    /// <inheritdoc />
+    public void StoreChanged(StoreTx tx)
+    {
+        ArgumentNullException.ThrowIfNull(tx);
+        State.GroupFailed();
+        var head = tx.QuerySingleOrDefault<BlockRow>("SELECT * FROM blocks ORDER BY height DESC LIMIT 1")?.ToHeader();
+        lock (_gate)
+        {
+            _head = head;
+        }
+    }
+
     /// <summary>One block with its transfer ids, or null.</summary>
     public BlockDetailView? Block(long height) => _database.Read(c =>
     {

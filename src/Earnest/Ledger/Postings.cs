@@ -142,7 +142,7 @@ public static class Postings
             SELECT * FROM (
                 SELECT * FROM transfers WHERE debit = @account AND seq < @before
                 UNION ALL
-                SELECT * FROM transfers WHERE credit = @account AND seq < @before)
+                SELECT * FROM transfers WHERE credit = @account AND seq < @before) AS mine
             ORDER BY seq DESC LIMIT @limit
             """, new { account, before = afterSeq ?? long.MaxValue, limit });
         return rows.Select(r => r.ToSigned(key)).ToList();

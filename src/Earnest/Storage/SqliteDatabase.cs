@@ -27,6 +27,12 @@ public interface ICommitHook
 
     /// <summary>The commit failed: nothing of the group is in the store.</summary>
     void GroupFailed();
+
+    /// <summary>
+    /// Another server wrote to the shared store since this one last committed (a store several servers share): forget
+    /// what was cached from the store and read it again within <paramref name="tx"/>.
+    /// </summary>
+    void StoreChanged(StoreTx tx);
 }
 
 /// <summary>

@@ -4,7 +4,14 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace Earnest.Tests.Support;
 
-/// <summary>A node on a fresh SQLite file in a temporary folder, with a controllable clock.</summary>
+/// <summary>Which store a test node runs on.</summary>
+public enum Store
+{
+    Sqlite,
+    Postgres,
+}
+
+/// <summary>A node on a fresh SQLite file in a temporary folder (or a fresh PostgreSQL database), with a controllable clock.</summary>
 public sealed class TestNode : IAsyncDisposable
 {
     private TestNode(Node node, FakeTimeProvider time, string folder)
@@ -18,13 +25,32 @@ public sealed class TestNode : IAsyncDisposable
     public FakeTimeProvider Time { get; }
     public string Folder { get; }
 
-    public static async Task<TestNode> StartAsync(Action<EarnestOptions>? configure = null)
+    public static async Task<TestNode> StartAsync(Action<EarnestOptions>? configure = null, Store store = Store.Sqlite)
     {
         var folder = TempFolder.Create();
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 24, 12, 0, 0, TimeSpan.Zero));
         var options = new EarnestOptions { DataFolder = folder };
         configure?.Invoke(options);
-        return new TestNode(await Node.OpenAsync(options, time), time, folder);
+        Func<TimeProvider, Earnest.Storage.Database>? open = null;
+        if (store == Store.Postgres)
+        {
+            var connectionString = await PostgresServer.NewDatabaseAsync();
+            open = t => Earnest.Postgres.PostgresDatabase.Open(connectionString, t);
+        }
+        return new TestNode(await Node.OpenAsync(options, time, open), time, folder);
+    }
+
+    /// <summary>Audits the node's store as `earnest audit` would (SQLite file, or PostgreSQL through a snapshot).</summary>
+    public Earnest.Audit.AuditReport Audit()
+    {
+        if (Node.Database is Earnest.Postgres.PostgresDatabase postgres)
+        {
+            using var connection = new Npgsql.NpgsqlConnection(postgres.ConnectionString);
+            connection.Open();
+            using var snapshot = connection.BeginTransaction(System.Data.IsolationLevel.RepeatableRead);
+            return Earnest.Audit.Auditor.Run(connection, snapshot, Node.Key.Signer);
+        }
+        return Earnest.Audit.Auditor.Run(Folder);
     }
 
     /// <summary>A funded requester with a published campaign of the given tasks (id, gold).</summary>
