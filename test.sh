@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of Earnest and ends with one line: "N passed, N failed" (", N skipped" when any were skipped).
 # It installs what the tests need when it is missing: Node.js (the client written in a second language), curl and
-# jq (the README walkthrough), Chromium (the web app tests).
+# jq (the README walkthrough), Chromium (the web app tests), PostgreSQL (the PostgreSQL store's tests).
 set -uo pipefail
 cd "$(dirname "$0")"
 
@@ -18,6 +18,12 @@ need_package node nodejs
 need_package curl curl
 need_package jq jq
 need_package chromium chromium # the web apps are tested in a real browser (Playwright drives Debian's build)
+# The PostgreSQL store is tested against a real server the tests start; Debian keeps its binaries off PATH.
+if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
+  echo "installing postgresql (needed by the tests)"
+  if [ -z "$apt_updated" ]; then as_root apt-get update -qq && apt_updated=1; fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+fi
 
 results=artifacts/test-results
 rm -rf "$results"

@@ -17,9 +17,14 @@ public static class AuditCommand
         {
             Description = "The network key every signature must verify under (default: the data folder's network.key).",
         };
+        var database = new Option<string?>("--database")
+        {
+            Description = "Audit this PostgreSQL database (a connection string) instead of the data folder's SQLite file; " +
+                          "the network key still comes from the data folder unless --signer gives it.",
+        };
         var command = new Command("audit",
             "Replay the whole ledger from genesis: balances, blocks, Merkle roots, signatures, conservation, and every " +
-            "verification decision and payment; exit 1 naming the first inconsistency.") { data, signer };
+            "verification decision and payment; exit 1 naming the first inconsistency.") { data, signer, database };
         command.SetAction(parse =>
         {
             var folder = parse.GetValue(data)!;
@@ -30,7 +35,9 @@ public static class AuditCommand
             AuditReport report;
             try
             {
-                report = Auditor.Run(folder, parse.GetValue(signer));
+                report = parse.GetValue(database) is { Length: > 0 } connectionString
+                    ? AuditPostgres(connectionString, parse.GetValue(signer) ?? Auditor.SignerOf(folder))
+                    : Auditor.Run(folder, parse.GetValue(signer));
             }
             catch (FileNotFoundException ex)
             {
@@ -49,5 +56,22 @@ public static class AuditCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>Audits a PostgreSQL store inside one repeatable-read snapshot, while servers keep writing.</summary>
+    private static AuditReport AuditPostgres(string connectionString, string signer)
+    {
+        Stores.Check(connectionString);
+        try
+        {
+            using var connection = new Npgsql.NpgsqlConnection(connectionString);
+            connection.Open();
+            using var snapshot = connection.BeginTransaction(System.Data.IsolationLevel.RepeatableRead);
+            return Auditor.Run(connection, snapshot, signer);
+        }
+        catch (Npgsql.NpgsqlException ex)
+        {
+            throw new CliException($"cannot read the PostgreSQL database: {ex.Message}");
+        }
     }
 }

@@ -86,9 +86,14 @@ public static class ServeCommand
             Description = "Requests one caller may make in a burst above the sustained rate.",
             DefaultValueFactory = _ => new ServerOptions().RequestBurst,
         };
-        var command = new Command("serve", "Run a node: the HTTP API on the embedded SQLite store.")
+        var database = new Option<string?>("--database")
         {
-            data, urls, production, rate, burst,
+            Description = "A PostgreSQL connection string (\"Host=…;Database=…\"), shared by any number of servers; " +
+                          "default: EARNEST_Database, else the embedded SQLite store in the data folder.",
+        };
+        var command = new Command("serve", "Run a node: the HTTP API on the embedded SQLite store, or on PostgreSQL.")
+        {
+            data, urls, production, rate, burst, database,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -106,15 +111,21 @@ public static class ServeCommand
                 throw new CliException("--requests-per-second and --burst must be at least 1.");
             }
             options.Domain = uri.Authority;
-            using var node = await Node.OpenAsync(options);
+            options.Database = parse.GetValue(database) ?? options.Database;
+            using var node = await Node.OpenAsync(options, null, Stores.Opener(options.Database));
             await using var app = EarnestServer.Create(node, new ServerOptions
             {
                 Urls = url, LogLevel = LogLevel.Warning, RequestsPerSecond = perSecond, RequestBurst = inBurst,
             });
+            // Servers sharing a PostgreSQL database hear each other's events (LISTEN/NOTIFY).
+            await using var relay = node.Database is Earnest.Postgres.PostgresDatabase shared
+                ? await Earnest.Postgres.PostgresEventRelay.StartAsync(shared, node.Events, Earnest.Client.EarnestClient.Json)
+                : null;
             await app.StartAsync(ct);
             var listening = EarnestServer.ListeningUrl(app);
             Console.WriteLine($"Earnest listening on {listening}");
-            Console.WriteLine($"  data: {Path.GetFullPath(options.DataFolder)}");
+            Console.WriteLine($"  data: {Path.GetFullPath(options.DataFolder)}" +
+                              (node.Database is Earnest.Postgres.PostgresDatabase ? " (network key); store: PostgreSQL" : ""));
             Console.WriteLine($"  network key: {node.Key.Signer}");
             Console.WriteLine(options.DevNetwork ? "  dev network: faucet on" : "  production: faucet off");
             Console.WriteLine($"  API: {listening}/v1   OpenAPI: {listening}/openapi/v1.json");

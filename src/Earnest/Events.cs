@@ -40,8 +40,22 @@ public sealed class EventHub
         });
     }
 
-    /// <summary>Sends an event to every subscription of the account.</summary>
+    /// <summary>
+    /// Where events published here also go, for the other servers sharing the store (set once at start-up by a
+    /// shared store's relay); null for a lone server.
+    /// </summary>
+    public Action<string, MarketEvent>? Forward { get; set; }
+
+    /// <summary>Sends an event to every subscription of the account, here and (through <see cref="Forward"/>) on the
+    /// other servers.</summary>
     public void Publish(string account, MarketEvent marketEvent)
+    {
+        Deliver(account, marketEvent);
+        Forward?.Invoke(account, marketEvent);
+    }
+
+    /// <summary>Sends an event to this server's subscriptions of the account only (an event another server relayed).</summary>
+    public void Deliver(string account, MarketEvent marketEvent)
     {
         if (_subscribers.TryGetValue(account, out var set))
         {

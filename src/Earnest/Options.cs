@@ -3,8 +3,14 @@ namespace Earnest;
 /// <summary>Settings of an Earnest node, bound from configuration and the command line.</summary>
 public sealed class EarnestOptions
 {
-    /// <summary>Folder holding the database and the network key.</summary>
+    /// <summary>Folder holding the network key, and the embedded database unless <see cref="Database"/> is set.</summary>
     public string DataFolder { get; set; } = ".data";
+
+    /// <summary>
+    /// A PostgreSQL connection string ("Host=…;Database=…"): several servers can share one such database. Empty: the
+    /// embedded SQLite database in the data folder.
+    /// </summary>
+    public string Database { get; set; } = "";
 
     /// <summary>The domain named in sign-in messages.</summary>
     public string Domain { get; set; } = "localhost";

@@ -103,7 +103,8 @@ public static class Auditor
         }
     }
 
-    private static string SignerOf(string dataFolder)
+    /// <summary>The network key of a data folder (its network.key's public key).</summary>
+    public static string SignerOf(string dataFolder)
     {
         var keyFile = Path.Combine(dataFolder, Node.KeyFile);
         if (!File.Exists(keyFile))

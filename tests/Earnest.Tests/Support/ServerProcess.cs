@@ -15,7 +15,7 @@ public sealed class ServerProcess : IDisposable
 
     public string Url { get; }
 
-    public static async Task<ServerProcess> StartAsync(string dataFolder)
+    public static async Task<ServerProcess> StartAsync(string dataFolder, params string[] extra)
     {
         var cli = Path.Combine(AppContext.BaseDirectory, "Earnest.Cli.dll");
         var start = new ProcessStartInfo("dotnet")
@@ -24,7 +24,7 @@ public sealed class ServerProcess : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { cli, "serve", "--data", dataFolder, "--urls", "http://127.0.0.1:0" })
+        foreach (var arg in new[] { cli, "serve", "--data", dataFolder, "--urls", "http://127.0.0.1:0" }.Concat(extra))
         {
             start.ArgumentList.Add(arg);
         }
