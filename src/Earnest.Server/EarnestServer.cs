@@ -80,9 +80,16 @@ public static partial class EarnestServer
                     ReplenishmentPeriod = TimeSpan.FromSeconds(1),
                     QueueLimit = 0,
                 }));
-            limiter.OnRejected = (context, _) => new ValueTask(Problems.WriteAsync(context.HttpContext,
-                StatusCodes.Status429TooManyRequests,
-                $"At most {options.RequestsPerSecond} requests per second (bursts of {options.RequestBurst})."));
+            limiter.OnRejected = (context, _) =>
+            {
+                // Retry-After: when the caller's bucket holds a token again (whole seconds, at least one).
+                var wait = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter)
+                    ? Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds))
+                    : 1;
+                context.HttpContext.Response.Headers.RetryAfter = wait.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                return new ValueTask(Problems.WriteAsync(context.HttpContext, StatusCodes.Status429TooManyRequests,
+                    $"At most {options.RequestsPerSecond} requests per second (bursts of {options.RequestBurst}); retry in {wait} s."));
+            };
         });
 
         var app = builder.Build();

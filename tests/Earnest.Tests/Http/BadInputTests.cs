@@ -256,6 +256,26 @@ public sealed class BadInputTests : IAsyncLifetime
         Assert.Contains(HttpStatusCode.TooManyRequests, statuses);
         Assert.Equal(HttpStatusCode.OK, statuses[0]);
     }
+
+    [Fact]
+    public async Task a_flooding_contributor_is_told_when_to_retry_and_the_others_are_not_held_back()
+    {
+        await using var server = await TestServer.StartAsync(o => { o.RequestsPerSecond = 5; o.RequestBurst = 10; });
+        var flooder = await server.SignedInAsync();
+        var other = await server.SignedInAsync();
+        var flood = await Task.WhenAll(Enumerable.Range(0, 60).Select(_ => flooder.Http.GetAsync("/v1/accounts/me")));
+        var limited = flood.Where(r => r.StatusCode == HttpStatusCode.TooManyRequests).ToList();
+        Assert.True(limited.Count >= 30, $"{limited.Count} of 60 were limited");
+        Assert.All(limited, r => Assert.True(r.Headers.RetryAfter?.Delta >= TimeSpan.FromSeconds(1)));
+        Assert.Equal("application/problem+json", limited[0].Content.Headers.ContentType?.MediaType);
+        // The other contributor's own budget is untouched by the flood.
+        var mine = await Task.WhenAll(Enumerable.Range(0, 10).Select(_ => other.Http.GetAsync("/v1/accounts/me")));
+        Assert.All(mine, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        foreach (var r in flood.Concat(mine))
+        {
+            r.Dispose();
+        }
+    }
 }
 
 public sealed class NullInputTests
