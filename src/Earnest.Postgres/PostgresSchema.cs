@@ -75,5 +75,9 @@ internal static class PostgresSchema
         CREATE TABLE store_generation(n BIGINT NOT NULL);
         INSERT INTO store_generation VALUES (0);
         """,
+        // The work list's pay estimate reads a campaign's latest submissions; without this it sorted them all.
+        """
+        CREATE INDEX submissions_campaign ON submissions(campaign_id, seq);
+        """,
     ];
 }

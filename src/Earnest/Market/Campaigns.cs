@@ -20,6 +20,12 @@ public sealed class Campaigns(Database database, NetworkKey key, Chain chain, Ti
     /// <summary>The only kind of campaign so far.</summary>
     public const string Classification = "classification";
 
+    /// <summary>How long the work list may be served from memory: it is the same for everyone and every contributor's
+    /// app asks for it, while its figures (tasks left, pay estimates) need not be fresher than this.</summary>
+    public static readonly TimeSpan WorkListFreshness = TimeSpan.FromSeconds(2);
+
+    private (DateTimeOffset At, IReadOnlyList<OpenCampaignView> List)? _workList;
+
     /// <summary>Limits on campaign fields.</summary>
     public const int MaxTitle = 200, MaxInstructions = 20_000, MaxLabels = 50, MaxLabelLength = 100, MaxOverlap = 50,
         MaxTaskId = 128, MaxTaskData = 64 * 1024;
@@ -180,6 +186,7 @@ public sealed class Campaigns(Database database, NetworkKey key, Chain chain, Ti
         }, ct).ConfigureAwait(false);
         if (outcome.IsOk)
         {
+            _workList = null; // a newly open campaign shows at once
             events.Publish(requester, new MarketEvent("campaign", new { id = campaignId, status = CampaignStatus.Open }));
         }
         // The view is made after the commit, so its receipt carries the block the commit sealed.
@@ -236,6 +243,7 @@ public sealed class Campaigns(Database database, NetworkKey key, Chain chain, Ti
         }, ct).ConfigureAwait(false);
         if (outcome.IsOk)
         {
+            _workList = null; // a closed campaign leaves at once
             pending.Add(new PendingEvent(requester,
                 new MarketEvent("campaign", new { id = campaignId, status = CampaignStatus.Closed })));
             Work.PublishAll(events, chain, pending);
@@ -267,7 +275,19 @@ public sealed class Campaigns(Database database, NetworkKey key, Chain chain, Ti
     /// Open campaigns with work left, for contributors looking for work, each with an honest pay estimate: the median
     /// time contributors took over its last <see cref="Figures.Window"/> submissions and the share of them paid.
     /// </summary>
-    public IReadOnlyList<OpenCampaignView> ListOpen() => database.Read(c =>
+    public IReadOnlyList<OpenCampaignView> ListOpen()
+    {
+        var now = time.GetUtcNow();
+        if (_workList is { } cached && now - cached.At < WorkListFreshness && now >= cached.At)
+        {
+            return cached.List;
+        }
+        var list = ReadWorkList();
+        _workList = (now, list);
+        return list;
+    }
+
+    private IReadOnlyList<OpenCampaignView> ReadWorkList() => database.Read(c =>
     {
         var open = c.Query<(string Id, string Title, string Kind, long Reward, string Asset, long Available)>("""
             SELECT c.id, c.title, c.kind, c.reward, c.asset,

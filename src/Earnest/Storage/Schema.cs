@@ -82,5 +82,9 @@ internal static class Schema
         ALTER TABLE assets ADD COLUMN payload BLOB NULL;
         ALTER TABLE assets ADD COLUMN signature BLOB NULL;
         """,
+        // The work list's pay estimate reads a campaign's latest submissions; without this it sorted them all.
+        """
+        CREATE INDEX submissions_campaign ON submissions(campaign_id, seq);
+        """,
     ];
 }
