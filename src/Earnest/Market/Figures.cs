@@ -34,7 +34,10 @@ public static class Figures
             ? (long)Math.Round(reward * share * 3600 / seconds, MidpointRounding.ToZero)
             : null;
 
-    /// <summary>Count, p50/p95/p99 (nearest rank) and a histogram over <see cref="MillisecondBounds"/>.</summary>
+    /// <summary>
+/// Count, p50/p95/p99 (nearest rank) and a histogram over <see cref="MillisecondBounds"/>; the last bucket, open
+/// above, has a null bound.
+/// </summary>
     public static Distribution Distribution(IReadOnlyList<double> values)
     {
         var sorted = values.Order().ToList();
@@ -52,7 +55,7 @@ public static class Figures
             sorted.Count == 0 ? null : Percentile(sorted, 0.50),
             sorted.Count == 0 ? null : Percentile(sorted, 0.95),
             sorted.Count == 0 ? null : Percentile(sorted, 0.99),
-            MillisecondBounds.Select((b, i) => new Bucket(b, buckets[i])).ToList());
+            MillisecondBounds.Select((b, i) => new Bucket(double.IsPositiveInfinity(b) ? null : b, buckets[i])).ToList());
     }
 
     /// <summary>

@@ -69,8 +69,11 @@ public sealed record CampaignStats(string CampaignId, Distribution TimeToPaid, I
 /// <summary>A distribution: count, percentiles and a histogram (each bucket counts values up to its bound).</summary>
 public sealed record Distribution(int Count, double? P50, double? P95, double? P99, IReadOnlyList<Bucket> Buckets);
 
-/// <summary>A histogram bucket: values above the previous bound and up to <paramref name="UpTo"/>.</summary>
-public sealed record Bucket(double UpTo, int Count);
+/// <summary>
+/// A histogram bucket: values above the previous bound and up to <paramref name="UpTo"/>; the last bucket's bound is
+/// null (no upper bound: JSON has no infinity).
+/// </summary>
+public sealed record Bucket(double? UpTo, int Count);
 
 /// <summary>Cumulative figures of a campaign at one moment.</summary>
 public sealed record TimelinePoint(DateTimeOffset At, int Accepted, int Rejected, long Spent);
