@@ -181,8 +181,19 @@ public sealed class DashboardTests(BrowserFixture browser)
         await Screenshots.SaveAsync(page, "requester-create-errors");
         Assert.Empty(server.Node.Campaigns.List(address));
 
-        // Valid, with a budget above the balance: the draft is created (the balance is checked when publishing).
+        // What only the server checks comes back by field, next to it: a label longer than 100 characters.
         await reward.FillAsync("2");
+        var labels = page.GetByLabel("Answer labels, one per line");
+        await labels.FillAsync("positive\n" + new string('x', 101));
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create campaign" }).ClickAsync();
+        await Expect(labels).ToHaveAttributeAsync("aria-invalid", "true");
+        await Expect(labels).ToHaveAccessibleDescriptionAsync(new Regex("Each label is 1 to 100 characters\\.$"));
+        await Expect(page.GetByRole(AriaRole.Alert).Filter(new() { HasText = "Nothing was created" })).ToHaveTextAsync("Nothing was created. Check: Labels.");
+        await Expect(reward).Not.ToHaveAttributeAsync("aria-invalid", "true");
+        Assert.Empty(server.Node.Campaigns.List(address));
+        await labels.FillAsync("positive\nnegative");
+
+        // Valid, with a budget above the balance: the draft is created (the balance is checked when publishing).
         await Expect(page.GetByText("Your balance is 100.00 EARN; publishing needs the whole budget.")).ToBeVisibleAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Create campaign" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Sentiment", Level = 2 })).ToBeVisibleAsync();
@@ -257,6 +268,56 @@ public sealed class DashboardTests(BrowserFixture browser)
         await Expect(Figure(page, "Your address")).ToHaveTextAsync(wallet.Address);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Sign in" })).ToBeVisibleAsync();
+        Assert.Empty(errors);
+    }
+
+    [Fact]
+    public async Task A_wallet_backup_imports_and_a_saved_wallet_is_never_replaced()
+    {
+        await using var server = await WebServer.StartAsync();
+        using var wallet = WalletKey.Create();
+        (await server.Node.Funds.FaucetAsync(wallet.Address, 5 * Unit, null)).AssertOk();
+        var (context, page, errors) = await OpenAsync();
+        await using var _ = context;
+        await page.GotoAsync(server.Url + "/dashboard/");
+
+        var backup = page.GetByLabel("Your backup key (base58, or a JSON array of 64 numbers)");
+        await backup.FillAsync("not a key");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Import a wallet" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Alert)).ToHaveTextAsync(
+            "That is not a wallet backup: it must be the 64-byte key that \"earnest wallet\" or this app exported.");
+
+        // The key file "earnest wallet new" writes.
+        await backup.FillAsync(wallet.ExportSecret());
+        await page.GetByRole(AriaRole.Button, new() { Name = "Import a wallet" }).ClickAsync();
+        await Expect(Figure(page, "Your address")).ToHaveTextAsync(wallet.Address);
+        await Expect(Figure(page, "Balance")).ToHaveTextAsync("5.00 EARN");
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Your campaigns" })).ToBeFocusedAsync();
+
+        // Signing out forgets the key, after a warning.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign out and forget this wallet" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Sign in" })).ToBeVisibleAsync();
+        Assert.Null(await page.EvaluateAsync<string?>("() => localStorage.getItem('earnest.wallet.dashboard')"));
+
+        // A Solana CLI key file (a JSON array of the same 64 bytes) is the same wallet.
+        var bytes = Base58Text.TryDecode(wallet.ExportSecret(), maxLength: 100)!;
+        await backup.FillAsync("[" + string.Join(",", bytes) + "]");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Import a wallet" }).ClickAsync();
+        await Expect(Figure(page, "Your address")).ToHaveTextAsync(wallet.Address);
+
+        // When the kept wallet cannot sign in (the server unreachable), the page offers to try again and hides
+        // "create" and "import", which would replace the kept key.
+        await page.RouteAsync("**/v1/auth/challenge", route => route.AbortAsync());
+        await page.ReloadAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Your saved wallet" })).ToBeVisibleAsync();
+        await Expect(page.GetByText($"This browser keeps the wallet {wallet.Address}")).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("Sign-in failed: The server cannot be reached.");
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Create a wallet" })).ToBeHiddenAsync();
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Import a wallet" })).ToBeHiddenAsync();
+        await page.UnrouteAsync("**/v1/auth/challenge");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in with the saved wallet" }).ClickAsync();
+        await Expect(Figure(page, "Your address")).ToHaveTextAsync(wallet.Address);
         Assert.Empty(errors);
     }
 

@@ -57,7 +57,8 @@ window.addEventListener('hashchange', () => route());
 
 // ---- sign-in -------------------------------------------------------------------------------------------------
 
-async function enter() {
+/** Signed in: the account, the event stream, and the screen the URL names (focused when a person signed in). */
+async function enter(focus) {
   app.assets = await app.api.get('/v1/assets');
   await refreshAccount();
   signedIn = true;
@@ -65,25 +66,49 @@ async function enter() {
   $('show-backup').hidden = !app.wallet;
   renderAccount();
   follow();
-  route(false);
+  route(focus);
 }
 
-async function signInWithWallet(wallet) {
-  app.api = new Api();
-  app.wallet = wallet;
-  app.apiKey = null;
-  await app.api.signIn(wallet);
-  await enter();
+async function signInWithWallet(wallet, focus = true) {
+  const api = new Api();
+  await api.signIn(wallet);
+  Object.assign(app, { api, wallet, apiKey: null });
+  await enter(focus);
 }
 
-async function signInWithKey(key) {
+async function signInWithKey(key, focus = true) {
   const api = new Api(key);
   await api.get('/v1/accounts/me'); // a key the server does not know answers 401
-  app.api = api;
-  app.wallet = null;
-  app.apiKey = key;
+  Object.assign(app, { api, wallet: null, apiKey: key });
   sessionStorage.setItem(KEY_STORAGE, key);
-  await enter();
+  await enter(focus);
+}
+
+function signInFailed(error) {
+  const detail = error instanceof ApiError && error.status === 0 ? t('error.offline') : error.message;
+  return () => t('signin.failed', { detail });
+}
+
+/**
+ * The wallet this browser keeps could not sign in (the server was unreachable, say): offer to try again, and hide
+ * "create" and "import", which would replace the kept key.
+ */
+function offerSaved(wallet, error, fresh = false) {
+  $('saved-wallet').hidden = !wallet;
+  $('wallet-card').hidden = !!wallet;
+  if (wallet) {
+    $('retry-wallet').onclick = busy($('retry-wallet'), async () => {
+      try {
+        await signInWithWallet(wallet);
+        offerSaved(null);
+        if (fresh) showBackup(); // a new wallet is backed up before anything else
+      } catch (again) {
+        say($('signin-error'), signInFailed(again));
+      }
+    });
+    say($('saved-wallet-text'), () => t('signin.saved', { address: wallet.address }));
+    say($('signin-error'), signInFailed(error));
+  }
 }
 
 function signOut(reason) {
@@ -93,6 +118,7 @@ function signOut(reason) {
   sessionStorage.removeItem(KEY_STORAGE);
   Object.assign(app, { api: new Api(), wallet: null, apiKey: null, account: null });
   signedIn = false;
+  offerSaved(null);
   campaigns = null;
   $('backup').hidden = true;
   $('forget-confirm').hidden = true;
@@ -118,13 +144,19 @@ function busy(button, work) {
 }
 
 $('create-wallet').addEventListener('click', busy($('create-wallet'), async () => {
+  let wallet;
   try {
-    const wallet = await Wallet.create();
-    wallet.save(SLOT); // kept before signing in, so a failed sign-in loses nothing
+    wallet = await Wallet.create();
+  } catch (error) {
+    say($('signin-error'), signInFailed(error));
+    return;
+  }
+  wallet.save(SLOT); // kept before signing in, so a failed sign-in loses nothing
+  try {
     await signInWithWallet(wallet);
     showBackup();
   } catch (error) {
-    say($('signin-error'), () => t('signin.failed', { detail: error.message }));
+    offerSaved(wallet, error, true);
   }
 }));
 
@@ -137,12 +169,12 @@ $('import-form').addEventListener('submit', busy($('import-form').querySelector(
     $('import-secret').focus();
     return;
   }
+  wallet.save(SLOT);
+  $('import-secret').value = '';
   try {
-    wallet.save(SLOT);
     await signInWithWallet(wallet);
-    $('import-secret').value = '';
   } catch (error) {
-    say($('signin-error'), () => t('signin.failed', { detail: error.message }));
+    offerSaved(wallet, error);
   }
 }));
 
@@ -444,15 +476,19 @@ window.addEventListener('resize', throttle(async () => campaign.rerender(), 250)
     $('create-wallet').disabled = true;
     $('import-form').querySelector('button').disabled = true;
   }
+  const key = sessionStorage.getItem(KEY_STORAGE);
+  const wallet = key ? null : await Wallet.load(SLOT).catch(() => null);
   try {
-    const key = sessionStorage.getItem(KEY_STORAGE);
-    const wallet = key ? null : await Wallet.load(SLOT).catch(() => null);
-    if (key) await signInWithKey(key);
-    else if (wallet) await signInWithWallet(wallet);
+    if (key) await signInWithKey(key, false);
+    else if (wallet) await signInWithWallet(wallet, false);
     else route(false);
   } catch (error) {
-    app.wallet = null;
     route(false);
-    say($('signin-error'), () => t('signin.failed', { detail: error.message }));
+    if (wallet) {
+      offerSaved(wallet, error);
+    } else {
+      if (error instanceof ApiError && error.status === 401) sessionStorage.removeItem(KEY_STORAGE);
+      say($('signin-error'), signInFailed(error));
+    }
   }
 })();
