@@ -13,7 +13,7 @@ const SHOWN = 100;
 const BATCH_TASKS = 5_000;
 const BATCH_BYTES = 8 * 1024 * 1024;
 
-const view = { id: null, campaign: null, stats: null, results: null, parsed: null, fileError: null };
+const view = { id: null, campaign: null, stats: null, results: null, parsed: null, busy: false };
 let onAccountChange = () => {};
 
 // The figures, built once so each keeps its element (and its accessible name) while the numbers change.
@@ -33,7 +33,7 @@ function enc(id) {
 /** Shows a campaign (the dashboard has shown its screen). */
 export function open(id) {
   if (view.id !== id) {
-    Object.assign(view, { id, campaign: null, stats: null, results: null, parsed: null, fileError: null });
+    Object.assign(view, { id, campaign: null, stats: null, results: null, parsed: null, busy: false });
     $('campaign-heading').textContent = t('loading');
     $('campaign-meta').textContent = '';
     $('task-file').value = '';
@@ -135,8 +135,9 @@ function render() {
   $('done-bar').hidden = c.status === 'draft';
 
   // A draft's next steps are upload and publish; an open campaign's upload (more tasks) comes after its results.
-  if (c.status === 'draft') $('publish').before($('upload'));
-  else $('close').before($('upload'));
+  // Moved only when out of place: moving an element takes the focus out of it.
+  const next = c.status === 'draft' ? $('publish') : $('close');
+  if ($('upload').nextElementSibling !== next) next.before($('upload'));
   $('progress').hidden = false;
   $('upload').hidden = c.status === 'closed';
   $('publish').hidden = c.status !== 'draft';
@@ -159,7 +160,7 @@ function renderPublish() {
   if (c.tasks === 0) text.push(t('publish.noTasks'));
   else if (balance < c.budget) text.push(t('publish.short', { missing: money(c.budget - balance, c.asset) }));
   $('publish-text').textContent = text.join(' ');
-  $('publish-button').disabled = c.tasks === 0;
+  $('publish-button').disabled = c.tasks === 0 || view.busy;
 }
 
 function renderClose() {
@@ -306,7 +307,9 @@ $('download-csv').addEventListener('click', async () => {
 
 function renderUpload() {
   const parsed = view.parsed;
-  $('upload-button').disabled = !parsed;
+  // While an upload or a publish runs, a refresh must not enable its button again.
+  $('upload-button').disabled = !parsed || view.busy;
+  $('task-file').disabled = view.busy;
   const sample = $('upload-sample');
   sample.hidden = !parsed;
   if (!parsed) return;
@@ -366,8 +369,9 @@ function batches(tasks) {
 $('upload-button').addEventListener('click', async () => {
   const parsed = view.parsed;
   const id = view.id;
-  if (!parsed) return;
-  $('upload-button').disabled = true;
+  if (!parsed || view.busy) return;
+  view.busy = true;
+  renderUpload();
   say($('upload-error'), null);
   let added = 0;
   let existing = 0;
@@ -400,6 +404,7 @@ $('upload-button').addEventListener('click', async () => {
     $('task-file').value = '';
     say($('upload-preview'), () => t('upload.done', { added: fmt.number(added), existing: fmt.number(existing) }));
   } finally {
+    view.busy = false;
     renderUpload();
     if (view.id === id) await loadLive().catch(() => {});
   }
@@ -409,6 +414,8 @@ $('upload-button').addEventListener('click', async () => {
 
 $('publish-button').addEventListener('click', async () => {
   const c = view.campaign;
+  if (view.busy) return;
+  view.busy = true;
   $('publish-button').disabled = true;
   say($('publish-error'), null);
   try {
@@ -431,6 +438,7 @@ $('publish-button').addEventListener('click', async () => {
       say($('publish-error'), () => describe(error));
     }
   } finally {
+    view.busy = false;
     if (view.campaign) renderPublish();
   }
 });
