@@ -78,6 +78,16 @@ public sealed class HttpEarnLoopTests
         Assert.StartsWith("taskId,answer,confidence", lines[0], StringComparison.Ordinal);
         Assert.Contains(lines, l => l.StartsWith("r-2,negative,", StringComparison.Ordinal));
 
+        // The dashboard's figures: every payment timed, the open last bucket with a null bound (JSON has no infinity).
+        using var stats = JsonDocument.Parse(await requester.Http.GetStringAsync($"/v1/campaigns/{campaign.Id}/stats"));
+        var toPaid = stats.RootElement.GetProperty("timeToPaid");
+        Assert.Equal(8, toPaid.GetProperty("count").GetInt32());
+        var buckets = toPaid.GetProperty("buckets").EnumerateArray().ToList();
+        Assert.Equal(8, buckets.Sum(b => b.GetProperty("count").GetInt32()));
+        Assert.Equal(JsonValueKind.Null, buckets[^1].GetProperty("upTo").ValueKind);
+        Assert.All(buckets[..^1], b => Assert.Equal(JsonValueKind.Number, b.GetProperty("upTo").ValueKind));
+        Assert.Equal(8, stats.RootElement.GetProperty("timeline").EnumerateArray().Last().GetProperty("accepted").GetInt32());
+
         var closed = await requester.CloseAsync(campaign.Id);
         Assert.Equal(600_000 - 16_000, closed.Refunded);
 
