@@ -1,5 +1,7 @@
 using Xunit;
+using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Dapper;
 using Deque.AxeCore.Playwright;
 using Earnest.Identity;
@@ -83,6 +85,7 @@ public sealed class ContributorAppTests(BrowserFixture browser)
                 await Expect(Balance(fresh)).ToContainTextAsync("Not signed in");
             }
         }
+        Assert.Empty(_pageErrors); // no script failed in any page
     }
 
     [Fact]
@@ -115,7 +118,7 @@ public sealed class ContributorAppTests(BrowserFixture browser)
         await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Skip", Exact = true })).ToContainTextAsync("S");
         await Screenshots.SaveAsync(page, "contributor-task-desktop");
         await page.Keyboard.PressAsync("1");
-        var notice = page.Locator("#notice");
+        var notice = Notice(page);
         await Expect(notice).ToContainTextAsync("Accepted: matches the known answer. Paid 0.02 EARN.");
         await ExpectBalanceAsync(page, server, address, Reward);
 
@@ -124,10 +127,12 @@ public sealed class ContributorAppTests(BrowserFixture browser)
         var dialog = page.GetByRole(AriaRole.Dialog, new() { Name = "Receipt" });
         await Expect(dialog).ToBeVisibleAsync();
         await Expect(dialog.GetByRole(AriaRole.Status)).ToHaveTextAsync("✓ Receipt verified");
-        await Expect(dialog).ToContainTextAsync("In block ");
+        var submission = server.Node.Work.Submissions(address, 10).Single();
+        var receipt = server.Node.Funds.Receipt(address, submission.TransferId!).AssertOk();
+        await Expect(dialog).ToContainTextAsync(
+            $"In block {receipt.Block!.Height}, transfer {receipt.Proof!.Index + 1} of {receipt.Proof.Size}, signed by the network key.");
         await Expect(dialog).ToContainTextAsync(address);
         await Expect(dialog).ToContainTextAsync("0.02 EARN");
-        var submission = server.Node.Work.Submissions(address, 10).Single();
         await Expect(dialog).ToContainTextAsync(submission.Id);
         await dialog.GetByRole(AriaRole.Button, new() { Name = "Close" }).ClickAsync();
         await Expect(dialog).ToBeHiddenAsync();
@@ -160,6 +165,7 @@ public sealed class ContributorAppTests(BrowserFixture browser)
         await notice.GetByRole(AriaRole.Link, new() { Name = "View receipt" }).ClickAsync();
         await Expect(dialog.GetByRole(AriaRole.Status)).ToHaveTextAsync("✓ Receipt verified");
         await dialog.GetByRole(AriaRole.Button, new() { Name = "Close" }).ClickAsync();
+        Assert.Empty(_pageErrors); // no script failed in any page
     }
 
     [Fact]
@@ -214,7 +220,26 @@ public sealed class ContributorAppTests(BrowserFixture browser)
         await Screenshots.SaveAsync(page, "contributor-receipt-desktop");
         await page.Keyboard.PressAsync("Escape");
         await Expect(page.GetByRole(AriaRole.Dialog)).ToBeHiddenAsync();
+
+        // A receipt altered on the way (a hundred times the amount) is caught in the page, with the reason.
+        await page.RouteAsync("**/v1/receipts/**", async route =>
+        {
+            var response = await route.FetchAsync();
+            var receipt = JsonNode.Parse(await response.TextAsync())!;
+            var payload = Encoding.UTF8.GetString(Convert.FromBase64String(receipt["payload"]!.GetValue<string>()));
+            Assert.Contains($"\"amount\":{Reward},", payload, StringComparison.Ordinal);
+            receipt["payload"] = Convert.ToBase64String(Encoding.UTF8.GetBytes(
+                payload.Replace($"\"amount\":{Reward},", $"\"amount\":{Reward * 100},", StringComparison.Ordinal)));
+            await route.FulfillAsync(new() { Response = response, Body = receipt.ToJsonString() });
+        });
+        await payments.GetByRole(AriaRole.Link, new() { Name = "View receipt" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Status))
+            .ToHaveTextAsync("Receipt does not verify: the transfer signature does not verify");
+        await Expect(page.GetByRole(AriaRole.Dialog)).Not.ToContainTextAsync("2.00 EARN");
+        await page.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Close" }).ClickAsync();
+        await page.UnrouteAllAsync();
         await Screenshots.SaveAsync(page, "contributor-history-desktop", fullPage: true);
+        Assert.Empty(_pageErrors); // no script failed in any page
     }
 
     [Fact]
@@ -252,7 +277,7 @@ public sealed class ContributorAppTests(BrowserFixture browser)
         await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Saltar" })).ToBeVisibleAsync();
         await ExpectItemAsync(page, Tasks[0].Text);
         await page.Keyboard.PressAsync("1");
-        await Expect(page.Locator("#notice")).ToContainTextAsync("Aceptada: coincide con la respuesta conocida. Pagado: 0,02 EARN.");
+        await Expect(Notice(page)).ToContainTextAsync("Aceptada: coincide con la respuesta conocida. Pagado: 0,02 EARN.");
         await ExpectItemAsync(page, Tasks[1].Text);
         var leases = server.Node.Database.Read(c => c.Query<long>("SELECT COUNT(*) FROM assignments").Single());
         Assert.Equal(2, leases); // the one answered and the next; switching language leased nothing
@@ -260,6 +285,7 @@ public sealed class ContributorAppTests(BrowserFixture browser)
         // The choice is kept for the next visit.
         await page.ReloadAsync();
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Instrucciones" })).ToBeVisibleAsync();
+        Assert.Empty(_pageErrors); // no script failed in any page
     }
 
     [Fact]
@@ -294,14 +320,14 @@ public sealed class ContributorAppTests(BrowserFixture browser)
         await page.GetByRole(AriaRole.Link, new() { Name = $"Start: {Title}" }).ClickAsync();
         await ExpectItemAsync(page, Tasks[0].Text);
         await page.Keyboard.PressAsync("1");
-        await Expect(page.Locator("#notice")).ToContainTextAsync("Paid 0.02 EARN");
+        await Expect(Notice(page)).ToContainTextAsync("Paid 0.02 EARN");
         await ExpectItemAsync(page, Tasks[1].Text);
         await CheckScreenAsync(page, "contributor-task",
             page.GetByRole(AriaRole.Button, new() { Name = "positive", Exact = true }),
             page.GetByRole(AriaRole.Button, new() { Name = "negative", Exact = true }),
             page.GetByRole(AriaRole.Button, new() { Name = "Skip" }));
 
-        await page.Locator("#notice").GetByRole(AriaRole.Link, new() { Name = "View receipt" }).ClickAsync();
+        await Notice(page).GetByRole(AriaRole.Link, new() { Name = "View receipt" }).ClickAsync();
         var dialog = page.GetByRole(AriaRole.Dialog, new() { Name = "Receipt" });
         await Expect(dialog.GetByRole(AriaRole.Status)).ToHaveTextAsync("✓ Receipt verified");
         await CheckScreenAsync(page, "contributor-receipt", dialog.GetByRole(AriaRole.Button, new() { Name = "Close" }));
@@ -321,18 +347,26 @@ public sealed class ContributorAppTests(BrowserFixture browser)
         await page.Keyboard.PressAsync("1");
         await Expect(page.GetByRole(AriaRole.Alert)).ToHaveTextAsync("No such assignment.");
         await CheckScreenAsync(page, "contributor-error");
+        Assert.Empty(_pageErrors); // no script failed in any page
     }
 
     // ---- helpers ----
 
-    private static async Task<IPage> OpenAsync(IBrowserContext context, WebServer server)
+    private readonly List<string> _pageErrors = [];
+
+    private async Task<IPage> OpenAsync(IBrowserContext context, WebServer server)
     {
         var page = await context.NewPageAsync();
+        page.PageError += (_, error) => _pageErrors.Add(error);
         await page.GotoAsync(server.Url + "/app/");
         return page;
     }
 
     private static ILocator Balance(IPage page) => page.GetByRole(AriaRole.Status, new() { Name = "Balance" });
+
+    /// <summary>The live region that reports each answer's decision and each payment.</summary>
+    private static ILocator Notice(IPage page) =>
+        page.GetByRole(AriaRole.Status, new() { Name = "Last update" }).Or(page.GetByRole(AriaRole.Status, new() { Name = "Última novedad" }));
 
     private static async Task<string> CreateWalletAsync(IPage page)
     {
@@ -342,7 +376,8 @@ public sealed class ContributorAppTests(BrowserFixture browser)
     }
 
     private static async Task ExpectItemAsync(IPage page, string text) =>
-        await Expect(page.Locator(".item")).ToContainTextAsync(text);
+        await Expect(page.GetByRole(AriaRole.Region, new() { Name = "Item", Exact = true })
+            .Or(page.GetByRole(AriaRole.Region, new() { Name = "Elemento", Exact = true }))).ToContainTextAsync(text);
 
     /// <summary>The header shows the balance the ledger holds, in whole units.</summary>
     private static async Task ExpectBalanceAsync(IPage page, WebServer server, string address, long expected)

@@ -318,11 +318,13 @@ function focusTitle() {
 function drawWallet() {
   setTitle();
   if (!state.wallet) {
+    const typed = $('import')?.value ?? '';
     const error = h('p', { id: 'import-error', class: 'error', role: 'alert' });
     const input = h('textarea', {
       id: 'import', rows: '3', autocomplete: 'off', autocapitalize: 'off', spellcheck: 'false',
       'aria-describedby': 'import-error', disabled: !state.supported,
     });
+    input.value = typed;
     const submit = async (event) => {
       event.preventDefault();
       error.textContent = '';
@@ -541,18 +543,18 @@ function drawTask() {
       t('task.expires', { time: format.time(a.expiresAt) })),
     h('h3', { text: t('task.instructions') }),
     h('p', { class: 'instructions', text: a.instructions }),
-    h('h3', { text: t('task.item') }),
-    h('div', { class: 'item' }, itemView(a.data)),
+    h('h3', { id: 'item-title', text: t('task.item') }),
+    h('section', { class: 'item', 'aria-labelledby': 'item-title' }, itemView(a.data)),
     h('h3', { id: 'answer-title', text: t('task.answer') }),
     h('div', { class: 'labels', role: 'group', 'aria-labelledby': 'answer-title', 'aria-describedby': 'shortcuts' },
       a.labels.map((label, i) => h('button', {
         type: 'button', class: 'label', disabled: busy, 'aria-keyshortcuts': i < 9 ? String(i + 1) : null,
         onclick: () => answer(label),
       }, i < 9 ? h('kbd', { 'aria-hidden': 'true', text: String(i + 1) }) : null, h('span', { text: label })))),
-    h('p', { id: 'shortcuts', class: 'muted', text: busy ? t('task.sending') : t('task.shortcuts') }),
     h('div', { class: 'row' },
       h('button', { type: 'button', class: 'secondary', id: 'skip', disabled: busy, 'aria-keyshortcuts': 'S', onclick: skip },
-        h('kbd', { 'aria-hidden': 'true', text: 'S' }), h('span', { text: t('task.skip') })))));
+        h('kbd', { 'aria-hidden': 'true', text: 'S' }), h('span', { text: t('task.skip') })),
+      h('p', { id: 'shortcuts', class: 'muted shortcuts', text: busy ? t('task.sending') : t('task.shortcuts') }))));
 }
 
 async function answer(label) {
@@ -635,15 +637,19 @@ function earnings(transfers) {
   const asset = [...counts].sort((x, y) => y[1] - x[1])[0][0];
   const decimals = state.assets.get(asset) ?? 6;
   const mine = payouts.filter((p) => p.asset === asset).sort((x, y) => Date.parse(x.timestamp) - Date.parse(y.timestamp));
+  // A step up at each payment, flat until now; drawn at the width it is shown at, so its text is not stretched.
   let total = 0;
-  const points = [{ x: Date.parse(mine[0].timestamp), y: 0 }];
+  const points = [];
   for (const p of mine) {
+    const x = Date.parse(p.timestamp);
+    points.push({ x, y: total });
     total += p.amount;
-    points.push({ x: Date.parse(p.timestamp), y: total });
+    points.push({ x, y: total });
   }
+  points.push({ x: Math.max(Date.now(), points.at(-1).x), y: total });
   const chart = lines(t('history.chart'), [{ name: t('history.earnings'), points, className: 'good' }],
-    { format: (y) => format.amount(Math.round(y), decimals, asset) });
-  return [h('p', { class: 'big', text: t('history.earned', { amount: money(total, asset) }) }), chart];
+    { width: Math.max(240, view.clientWidth - 24), format: (y) => format.amount(Math.round(y), decimals, asset) });
+  return [h('p', { class: 'pay', text: t('history.earned', { amount: money(total, asset) }) }), chart];
 }
 
 function drawHistory() {

@@ -10,6 +10,7 @@ export const strings = {
     'balance': 'Balance',
     'balance.none': 'Not signed in',
     'main.skip': 'Skip to content',
+    'notice': 'Last update',
 
     'setup.title': 'Set up your wallet',
     'setup.intro': 'Your wallet is a key kept in this browser. It signs you in and receives your pay. Make a new one, or bring the backup key of one you have.',
@@ -102,6 +103,7 @@ export const strings = {
     'balance': 'Saldo',
     'balance.none': 'Sin sesión',
     'main.skip': 'Ir al contenido',
+    'notice': 'Última novedad',
 
     'setup.title': 'Configura tu billetera',
     'setup.intro': 'Tu billetera es una clave guardada en este navegador. Con ella inicias sesión y recibes tus pagos. Crea una nueva o trae la clave de respaldo de la que ya tienes.',
