@@ -85,6 +85,16 @@ public sealed class ContributorAppTests(BrowserFixture browser)
                 await Expect(Balance(fresh)).ToContainTextAsync("Not signed in");
             }
         }
+
+        // Forgetting asks first, then leaves this browser with no wallet.
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign out and forget this wallet" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Keep it" }).ClickAsync();
+        await Expect(page.GetByLabel("Your address")).ToHaveValueAsync(address);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign out and forget this wallet" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Yes, forget it" }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Set up your wallet" })).ToBeVisibleAsync();
+        await Expect(Balance(page)).ToContainTextAsync("Not signed in");
+        Assert.Null(await page.EvaluateAsync<string?>("() => localStorage.getItem('earnest.wallet.app')"));
         Assert.Empty(_pageErrors); // no script failed in any page
     }
 

@@ -23,6 +23,7 @@ const state = {
   wallet: null,
   account: null,
   assets: new Map(),
+  defaultAsset: null,
   signer: null,
   events: null,
   route: null,
@@ -179,11 +180,14 @@ function refreshAccount() {
     accountAgain = true;
     return accountRead;
   }
+  const wallet = state.wallet;
   accountRead = (async () => {
     try {
       do {
         accountAgain = false;
-        state.account = await get('/v1/accounts/me');
+        const account = await get('/v1/accounts/me');
+        if (state.wallet !== wallet) return; // forgotten meanwhile
+        state.account = account;
         drawBalance();
       } while (accountAgain);
     } catch (e) {
@@ -345,10 +349,10 @@ function drawWallet() {
       h('p', { text: t('setup.intro') }),
       state.supported ? null : h('p', { class: 'error', role: 'alert', text: t('wallet.unsupported') }),
       h('div', { class: 'grid' },
-        h('div', { class: 'card plain' },
+        h('div', { class: 'card inner' },
           h('h3', { text: t('setup.new') }),
           h('button', { type: 'button', id: 'create', disabled: !state.supported, onclick: createWallet }, t('wallet.create'))),
-        h('form', { class: 'card plain', onsubmit: submit, novalidate: true },
+        h('form', { class: 'card inner', onsubmit: submit, novalidate: true },
           h('h3', { text: t('setup.have') }),
           h('label', { for: 'import', text: t('wallet.import.label') }),
           input,
@@ -368,7 +372,7 @@ function drawWallet() {
     }
   });
   const forget = state.forgetting
-    ? h('div', { class: 'card plain confirm', role: 'group', 'aria-labelledby': 'forget-question' },
+    ? h('div', { class: 'card inner confirm', role: 'group', 'aria-labelledby': 'forget-question' },
       h('p', { id: 'forget-question', class: 'warn', text: t('wallet.forget.confirm') }),
       h('div', { class: 'row' },
         h('button', { type: 'button', class: 'danger', onclick: forgetWallet }, t('wallet.forget.yes')),
