@@ -17,8 +17,17 @@ namespace Earnest.Tests.Web;
 /// keyboard shortcuts, payments with receipts verified in the page, history, Spanish, and a phone-sized screen.
 /// </summary>
 [Collection(BrowserCollection.Name)]
-public sealed class ContributorAppTests(BrowserFixture browser)
+public sealed class ContributorAppTests
 {
+    private readonly BrowserFixture browser;
+
+    public ContributorAppTests(BrowserFixture browser)
+    {
+        this.browser = browser;
+        // The whole suite runs in parallel with these tests; a busy machine should slow them, not fail them.
+        SetDefaultExpectTimeout(15_000);
+    }
+
     private const string Title = "Is this review positive?";
     private const long Reward = 20_000; // 0.02 EARN at 6 decimals
 

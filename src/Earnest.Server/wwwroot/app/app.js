@@ -362,6 +362,7 @@ function drawWallet() {
   }
   const wallet = state.wallet;
   const secret = wallet.exportSecret();
+  const shown = state.created || document.querySelector('details.backup')?.open;
   const copy = h('button', { type: 'button', class: 'secondary', 'aria-label': t('wallet.copy.backup') }, t('wallet.copy'));
   copy.addEventListener('click', async () => {
     try {
@@ -383,7 +384,7 @@ function drawWallet() {
     state.created ? h('p', { class: 'warn', text: `${t('wallet.created')} ${t('wallet.backup.now')}` }) : null,
     h('label', { for: 'address', text: t('wallet.address') }),
     h('input', { id: 'address', class: 'mono', readonly: true, value: wallet.address }),
-    h('details', { class: 'backup', open: state.created },
+    h('details', { class: 'backup', open: shown },
       h('summary', { text: t('wallet.backup.show') }),
       h('h3', { text: t('wallet.backup') }),
       h('p', { class: 'muted', text: t('wallet.backup.hint') }),
@@ -396,13 +397,15 @@ function drawWallet() {
 }
 
 async function createWallet() {
+  if (state.wallet) return;
   clearError();
   const wallet = await Wallet.create();
   await adopt(wallet, true);
 }
 
-/** Keeps a new or imported wallet in this browser and signs in with it. */
+/** Keeps a new or imported wallet in this browser and signs in with it (once, however often it is clicked). */
 async function adopt(wallet, created) {
+  if (state.wallet) return;
   wallet.save(SLOT);
   state.wallet = wallet;
   state.created = created;
