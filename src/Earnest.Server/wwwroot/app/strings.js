@@ -2,7 +2,6 @@
 export const strings = {
   en: {
     'app.name': 'Earnest',
-    'app.tagline': 'Paid work, paid at once',
     'nav.label': 'Sections',
     'nav.work': 'Work',
     'nav.history': 'History',
@@ -25,9 +24,7 @@ export const strings = {
     'wallet.forget.confirm': 'Forget this wallet on this browser? Without its backup key, its earnings cannot be recovered.',
     'wallet.forget.yes': 'Yes, forget it',
     'wallet.forget.no': 'Keep it',
-    'wallet.imported': 'Wallet imported.',
     'wallet.created': 'Wallet created.',
-    'signing.in': 'Signing in…',
 
     'work.title': 'Open work',
     'work.refresh': 'Refresh',
@@ -95,7 +92,6 @@ export const strings = {
   },
   es: {
     'app.name': 'Earnest',
-    'app.tagline': 'Trabajo pagado, pagado al instante',
     'nav.label': 'Secciones',
     'nav.work': 'Trabajo',
     'nav.history': 'Historial',
@@ -118,9 +114,7 @@ export const strings = {
     'wallet.forget.confirm': '¿Olvidar esta billetera en este navegador? Sin su clave de respaldo, sus ganancias no se pueden recuperar.',
     'wallet.forget.yes': 'Sí, olvidarla',
     'wallet.forget.no': 'Conservarla',
-    'wallet.imported': 'Billetera importada.',
     'wallet.created': 'Billetera creada.',
-    'signing.in': 'Iniciando sesión…',
 
     'work.title': 'Trabajo disponible',
     'work.refresh': 'Actualizar',
