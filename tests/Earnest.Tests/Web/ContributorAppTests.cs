@@ -49,9 +49,9 @@ public sealed class ContributorAppTests
         await using var context = await browser.NewContextAsync();
         var page = await OpenAsync(context, server);
 
-        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Set up your wallet" })).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Set up your wallet", Exact = true })).ToBeVisibleAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Create a wallet" }).ClickAsync();
-        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Your wallet" })).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Your wallet", Exact = true })).ToBeVisibleAsync();
         var address = await page.GetByLabel("Your address").InputValueAsync();
         var backup = await page.GetByLabel("Backup key", new() { Exact = true }).InputValueAsync();
         using (var key = WalletKey.Parse(backup))
@@ -72,7 +72,7 @@ public sealed class ContributorAppTests
             var second = await OpenAsync(other, server);
             await second.GetByLabel("Your backup key").FillAsync(backup);
             await second.GetByRole(AriaRole.Button, new() { Name = "Import a wallet" }).ClickAsync();
-            await Expect(second.GetByRole(AriaRole.Heading, new() { Name = "Open work" })).ToBeVisibleAsync();
+            await Expect(second.GetByRole(AriaRole.Heading, new() { Name = "Open work", Exact = true })).ToBeVisibleAsync();
             await Expect(Balance(second)).ToContainTextAsync("0.00 EARN");
             await second.GetByRole(AriaRole.Link, new() { Name = "Wallet", Exact = true }).ClickAsync();
             await Expect(second.GetByLabel("Your address")).ToHaveValueAsync(address);
@@ -90,7 +90,7 @@ public sealed class ContributorAppTests
                 await Expect(fresh.GetByRole(AriaRole.Alert).Filter(new() { HasText = "not a wallet backup" })).ToBeVisibleAsync();
                 await Expect(fresh.GetByLabel("Your backup key")).ToHaveAttributeAsync("aria-invalid", "true");
                 Assert.Null(await fresh.EvaluateAsync<string?>("() => localStorage.getItem('earnest.wallet.app')"));
-                await Expect(fresh.GetByRole(AriaRole.Heading, new() { Name = "Set up your wallet" })).ToBeVisibleAsync();
+                await Expect(fresh.GetByRole(AriaRole.Heading, new() { Name = "Set up your wallet", Exact = true })).ToBeVisibleAsync();
                 await Expect(Balance(fresh)).ToContainTextAsync("Not signed in");
             }
         }
@@ -101,7 +101,7 @@ public sealed class ContributorAppTests
         await Expect(page.GetByLabel("Your address")).ToHaveValueAsync(address);
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign out and forget this wallet" }).ClickAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Yes, forget it" }).ClickAsync();
-        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Set up your wallet" })).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Set up your wallet", Exact = true })).ToBeVisibleAsync();
         await Expect(Balance(page)).ToContainTextAsync("Not signed in");
         Assert.Null(await page.EvaluateAsync<string?>("() => localStorage.getItem('earnest.wallet.app')"));
         Assert.Empty(_pageErrors); // no script failed in any page
@@ -118,9 +118,9 @@ public sealed class ContributorAppTests
         await page.GetByRole(AriaRole.Link, new() { Name = "Find work" }).ClickAsync();
 
         // The open work: title, pay per task, honest about what is not measured yet.
-        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Open work" })).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Open work", Exact = true })).ToBeVisibleAsync();
         var card = page.GetByRole(AriaRole.Listitem).Filter(new() { HasText = Title });
-        await Expect(card.GetByRole(AriaRole.Heading, new() { Name = Title })).ToBeVisibleAsync();
+        await Expect(card.GetByRole(AriaRole.Heading, new() { Name = Title, Exact = true })).ToBeVisibleAsync();
         await Expect(card).ToContainTextAsync("0.02 EARN per task");
         await Expect(card).ToContainTextAsync("Pay per hour: not measured yet");
         await Expect(card).ToContainTextAsync("Accepted share: not measured yet");
@@ -129,7 +129,7 @@ public sealed class ContributorAppTests
 
         // Gold task 1, answered with the key 1 (the first label): accepted and paid; the header's balance follows.
         await ExpectItemAsync(page, Tasks[0].Text);
-        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Instructions" })).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Instructions", Exact = true })).ToBeVisibleAsync();
         var answers = page.GetByRole(AriaRole.Group, new() { Name = "Your answer" });
         await Expect(answers.GetByRole(AriaRole.Button)).ToHaveCountAsync(2);
         await Expect(answers.GetByRole(AriaRole.Button, new() { Name = "positive", Exact = true })).ToHaveAttributeAsync("aria-keyshortcuts", "1");
@@ -268,12 +268,12 @@ public sealed class ContributorAppTests
         await SeedAsync(server);
         await using var context = await browser.NewContextAsync(locale: "es-ES");
         var page = await OpenAsync(context, server);
-        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Configura tu billetera" })).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Configura tu billetera", Exact = true })).ToBeVisibleAsync();
         await Expect(page.Locator("html")).ToHaveAttributeAsync("lang", "es");
         await page.GetByRole(AriaRole.Button, new() { Name = "Crear una billetera" }).ClickAsync();
-        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Tu billetera" })).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Tu billetera", Exact = true })).ToBeVisibleAsync();
         await page.GetByRole(AriaRole.Link, new() { Name = "Buscar trabajo" }).ClickAsync();
-        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Trabajo disponible" })).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Trabajo disponible", Exact = true })).ToBeVisibleAsync();
         var card = page.GetByRole(AriaRole.Listitem).Filter(new() { HasText = Title });
         await Expect(card).ToContainTextAsync("0,02 EARN por tarea");
         await Expect(card).ToContainTextAsync("Pago por hora: aún sin medir");
@@ -281,7 +281,7 @@ public sealed class ContributorAppTests
 
         // Switched live: static and drawn text, numbers and the page's language, with no reload.
         await page.GetByLabel("Idioma").SelectOptionAsync("en");
-        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Open work" })).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Open work", Exact = true })).ToBeVisibleAsync();
         await Expect(card).ToContainTextAsync("0.02 EARN per task");
         await Expect(page.GetByRole(AriaRole.Status, new() { Name = "Balance" })).ToContainTextAsync("0.00 EARN");
         await Expect(page.GetByRole(AriaRole.Link, new() { Name = "History" })).ToBeVisibleAsync();
@@ -292,7 +292,7 @@ public sealed class ContributorAppTests
         await page.GetByRole(AriaRole.Link, new() { Name = $"Start: {Title}" }).ClickAsync();
         await ExpectItemAsync(page, Tasks[0].Text);
         await page.GetByLabel("Language").SelectOptionAsync("es");
-        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Instrucciones" })).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Instrucciones", Exact = true })).ToBeVisibleAsync();
         await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Saltar" })).ToBeVisibleAsync();
         await ExpectItemAsync(page, Tasks[0].Text);
         await page.Keyboard.PressAsync("1");
@@ -303,7 +303,7 @@ public sealed class ContributorAppTests
 
         // The choice is kept for the next visit.
         await page.ReloadAsync();
-        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Instrucciones" })).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Instrucciones", Exact = true })).ToBeVisibleAsync();
         Assert.Empty(_pageErrors); // no script failed in any page
     }
 
@@ -315,14 +315,14 @@ public sealed class ContributorAppTests
         await using var context = await browser.NewContextAsync(width: 360, height: 740);
         var page = await OpenAsync(context, server);
 
-        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Set up your wallet" })).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Set up your wallet", Exact = true })).ToBeVisibleAsync();
         await CheckScreenAsync(page, "contributor-setup",
             page.GetByRole(AriaRole.Button, new() { Name = "Create a wallet" }),
             page.GetByRole(AriaRole.Button, new() { Name = "Import a wallet" }),
             page.GetByLabel("Language"));
 
         await page.GetByRole(AriaRole.Button, new() { Name = "Create a wallet" }).ClickAsync();
-        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Your wallet" })).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Your wallet", Exact = true })).ToBeVisibleAsync();
         await Expect(Balance(page)).ToContainTextAsync("0.00 EARN");
         await CheckScreenAsync(page, "contributor-wallet-phone",
             page.GetByRole(AriaRole.Link, new() { Name = "Find work" }),
@@ -362,7 +362,7 @@ public sealed class ContributorAppTests
         // (A lease the server does not know, as if kept from before a reset of a dev network.)
         await page.EvaluateAsync("id => sessionStorage.setItem('earnest.app.task', JSON.stringify({ id: 'asg_nope', campaignId: id, title: 'Gone', instructions: '', labels: ['a'], data: {}, reward: 1, asset: 'EARN', expiresAt: new Date(Date.now() + 600000).toISOString() }))", campaignId);
         await page.GotoAsync(server.Url + "/app/#/task");
-        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Gone" })).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Gone", Exact = true })).ToBeVisibleAsync();
         await page.Keyboard.PressAsync("1");
         await Expect(page.GetByRole(AriaRole.Alert)).ToHaveTextAsync("No such assignment.");
         await CheckScreenAsync(page, "contributor-error");
