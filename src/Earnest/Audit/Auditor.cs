@@ -272,6 +272,18 @@ public static class Auditor
         {
             var campaigns = c.Query<CampaignRow>("SELECT * FROM campaigns", transaction: snapshot)
                 .ToDictionary(r => r.Id, StringComparer.Ordinal);
+            // The counts leasing relies on (escrow cover, gold share) agree with the rows they count.
+            foreach (var (id, stored, actual) in c.Query<(string Id, string Stored, string Actual)>("""
+                SELECT c.id,
+                    CAST(c.active_leases AS TEXT) || '/' || CAST(c.pending_submissions AS TEXT) || '/' || CAST(c.gold_count AS TEXT),
+                    CAST((SELECT COUNT(*) FROM assignments a WHERE a.campaign_id = c.id AND a.status = 'active') AS TEXT) || '/' ||
+                    CAST((SELECT COUNT(*) FROM submissions s WHERE s.campaign_id = c.id AND s.status = 'pending') AS TEXT) || '/' ||
+                    CAST((SELECT COUNT(*) FROM tasks t WHERE t.campaign_id = c.id AND t.gold IS NOT NULL) AS TEXT)
+                FROM campaigns c
+                """, transaction: snapshot))
+            {
+                Fail(stored != actual, $"campaign {id}: live leases/pending submissions/gold tasks stored as {stored}, counted {actual}");
+            }
             var replay = new DecisionReplay(c, snapshot);
             var decisions = c.Query<(long Seq, string SubmissionId, string Status, string Reason, string Verifier, string Inputs)>(
                 "SELECT seq, submission_id, status, reason, verifier, inputs FROM decisions ORDER BY seq", transaction: snapshot)

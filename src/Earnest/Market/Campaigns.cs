@@ -131,6 +131,7 @@ public sealed class Campaigns(Database database, NetworkKey key, Chain chain, Ti
                 }
             }
             var added = 0;
+            var gold = 0;
             var next = campaign.TaskCount;
             foreach (var t in tasks)
             {
@@ -145,8 +146,10 @@ public sealed class Campaigns(Database database, NetworkKey key, Chain chain, Ti
                 });
                 next += inserted;
                 added += inserted;
+                gold += t.Gold is null ? 0 : inserted;
             }
-            tx.Execute("UPDATE campaigns SET task_count = @next WHERE id = @campaignId", new { next, campaignId });
+            tx.Execute("UPDATE campaigns SET task_count = @next, gold_count = gold_count + @gold WHERE id = @campaignId",
+                new { next, gold, campaignId });
             return new AddedTasks(added, tasks.Count - added);
         }, ct).ConfigureAwait(false);
     }
@@ -215,6 +218,7 @@ public sealed class Campaigns(Database database, NetworkKey key, Chain chain, Ti
             {
                 tx.Execute("UPDATE assignments SET status = 'cancelled' WHERE campaign_id = @campaignId AND status = 'active'",
                     new { campaignId });
+                tx.Execute("UPDATE campaigns SET active_leases = 0 WHERE id = @campaignId", new { campaignId });
                 tx.Execute("UPDATE tasks SET active = 0 WHERE campaign_id = @campaignId", new { campaignId });
                 var open = tx.Query<TaskRow>("""
                     SELECT * FROM tasks WHERE campaign_id = @campaignId AND seq IN

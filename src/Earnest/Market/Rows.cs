@@ -24,6 +24,9 @@ internal sealed class CampaignRow
     public long? PublishedAt { get; set; }
     public long? ClosedAt { get; set; }
     public long TaskCount { get; set; }
+    public long GoldCount { get; set; }
+    public long ActiveLeases { get; set; }
+    public long PendingSubmissions { get; set; }
 
     public IReadOnlyList<string> LabelList => JsonSerializer.Deserialize<string[]>(Labels) ?? [];
 

@@ -73,6 +73,11 @@ internal static class Settlement
                 transferId,
             })));
         }
+        if (outcome.Decisions.Count > 0)
+        {
+            tx.Execute("UPDATE campaigns SET pending_submissions = pending_submissions - @decided WHERE id = @Id",
+                new { decided = outcome.Decisions.Count, campaign.Id });
+        }
         if (outcome.Decisions.Count > 0 && task.Gold is null)
         {
             // A non-gold task is decided all at once; a tie settled in good faith has no single answer.

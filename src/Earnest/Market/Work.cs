@@ -84,8 +84,7 @@ public sealed class Work(Database database, NetworkKey key, Chain chain, TimePro
             JOIN tasks t ON t.campaign_id = a.campaign_id AND t.seq = a.task_seq
             WHERE a.campaign_id = @Id AND a.contributor = @contributor
             """, new { campaign.Id, contributor });
-        var goldTasks = tx.Scalar<long>("SELECT COUNT(*) FROM tasks WHERE campaign_id = @Id AND gold IS NOT NULL",
-            new { campaign.Id });
+        var goldTasks = campaign.GoldCount;
         var policy = campaign.VerificationPolicy;
         var record = tx.QuerySingle<(long Answered, long Correct)>("""
             SELECT COUNT(*), COUNT(CASE WHEN status = 'accepted' THEN 1 END) FROM submissions
@@ -114,6 +113,7 @@ public sealed class Work(Database database, NetworkKey key, Chain chain, TimePro
             """, new { id, task.CampaignId, task.Seq, contributor, now = tx.NowMicros, expiresAt });
         tx.Execute("UPDATE tasks SET active = active + 1 WHERE campaign_id = @CampaignId AND seq = @Seq",
             new { task.CampaignId, task.Seq });
+        tx.Execute("UPDATE campaigns SET active_leases = active_leases + 1 WHERE id = @CampaignId", new { task.CampaignId });
         using var data = JsonDocument.Parse(task.Data);
         return new AssignmentView(id, campaign.Id, campaign.Kind, campaign.Title, campaign.Instructions,
             campaign.LabelList, data.RootElement.Clone(), campaign.Reward, campaign.Asset, Time.FromMicros(expiresAt));
@@ -142,15 +142,19 @@ public sealed class Work(Database database, NetworkKey key, Chain chain, TimePro
             tx.Execute("UPDATE tasks SET active = active - 1 WHERE campaign_id = @campaignId AND seq = @taskSeq",
                 new { campaignId, taskSeq });
         }
+        if (stale.Count > 0)
+        {
+            tx.Execute("UPDATE campaigns SET active_leases = active_leases - @expired WHERE id = @campaignId",
+                new { expired = stale.Count, campaignId });
+        }
     }
 
     /// <summary>True when escrow covers every live lease, every undecided submission, and one more.</summary>
     private static bool CanAffordAnother(StoreTx tx, CampaignRow campaign)
     {
-        var committed = tx.Scalar<long>("""
-            SELECT (SELECT COUNT(*) FROM assignments WHERE campaign_id = @Id AND status = 'active')
-                 + (SELECT COUNT(*) FROM submissions WHERE campaign_id = @Id AND status = 'pending')
-            """, new { campaign.Id });
+        // The counts as of now: the row was read in this transaction, before this lease's own changes.
+        var committed = tx.QuerySingle<long>(
+            "SELECT active_leases + pending_submissions FROM campaigns WHERE id = @Id", new { campaign.Id });
         var escrow = Postings.Balance(tx, SystemAccounts.Escrow(campaign.Id), campaign.Asset);
         return Leasing.CanAfford(escrow, campaign.Reward, committed);
     }
@@ -216,6 +220,10 @@ public sealed class Work(Database database, NetworkKey key, Chain chain, TimePro
             });
             tx.Execute("UPDATE assignments SET status = 'submitted' WHERE id = @assignmentId", new { assignmentId });
             tx.Execute("""
+                UPDATE campaigns SET active_leases = active_leases - 1, pending_submissions = pending_submissions + 1
+                WHERE id = @CampaignId
+                """, new { assignment.CampaignId });
+            tx.Execute("""
                 UPDATE tasks SET active = active - 1, answers = answers + 1
                 WHERE campaign_id = @CampaignId AND seq = @TaskSeq
                 """, new { assignment.CampaignId, assignment.TaskSeq });
@@ -264,6 +272,8 @@ public sealed class Work(Database database, NetworkKey key, Chain chain, TimePro
                     : "This assignment is no longer open.");
             }
             tx.Execute("UPDATE assignments SET status = 'released' WHERE id = @assignmentId", new { assignmentId });
+            tx.Execute("UPDATE campaigns SET active_leases = active_leases - 1 WHERE id = @CampaignId",
+                new { assignment.CampaignId });
             tx.Execute("UPDATE tasks SET active = active - 1 WHERE campaign_id = @CampaignId AND seq = @TaskSeq",
                 new { assignment.CampaignId, assignment.TaskSeq });
             return new AssignmentReleased(assignmentId, AssignmentStatus.Released);
