@@ -293,10 +293,10 @@ public sealed class Campaigns(Database database, NetworkKey key, Chain chain, Ti
 
     private IReadOnlyList<OpenCampaignView> ReadWorkList() => database.Read(c =>
     {
-        var open = c.Query<(string Id, string Title, string Kind, long Reward, string Asset, long Available)>("""
+        var open = c.Query<(string Id, string Title, string Kind, long Reward, string Asset, long Available)>($"""
             SELECT c.id, c.title, c.kind, c.reward, c.asset,
-                (SELECT COUNT(*) FROM tasks t WHERE t.campaign_id = c.id AND t.gold IS NULL AND t.status = 'open'
-                    AND t.answers + t.active < t.required)
+                (SELECT COUNT(*) FROM tasks t {database.Sql.IndexedBy("tasks_with_room")}
+                    WHERE t.campaign_id = c.id AND t.gold IS NULL AND t.status = 'open' AND t.taken < t.required)
             FROM campaigns c WHERE c.status = 'open' ORDER BY c.published_at LIMIT 200
             """).ToList();
         return open.Select(r =>

@@ -27,8 +27,14 @@ internal static class Settlement
     public static Dictionary<string, SignedTransfer> DecideTask(StoreTx tx, NetworkKey key, CampaignRow campaign,
         TaskRow task, bool closing, List<PendingEvent> events)
     {
-        var submissions = tx.Query<SubmissionRow>(
-            "SELECT * FROM submissions WHERE campaign_id = @CampaignId AND task_seq = @Seq ORDER BY seq",
+        // A gold task decides each answer alone against its gold, so only the undecided ones are read: a gold task
+        // collects an answer from nearly every contributor.
+        var submissions = tx.Query<SubmissionRow>(task.Gold is null
+            ? "SELECT * FROM submissions WHERE campaign_id = @CampaignId AND task_seq = @Seq ORDER BY seq"
+            : $"""
+              SELECT * FROM submissions {tx.Sql.IndexedBy("submissions_pending")}
+              WHERE campaign_id = @CampaignId AND task_seq = @Seq AND status = 'pending' ORDER BY seq
+              """,
             new { task.CampaignId, task.Seq }).ToList();
         var answers = submissions
             .Select(s => new Answer(s.Id, s.Contributor, s.Answer, DecisionText.Parse(s.Status))).ToList();

@@ -86,8 +86,9 @@ public sealed class Work(Database database, NetworkKey key, Chain chain, TimePro
             """, new { campaign.Id, contributor });
         var goldTasks = campaign.GoldCount;
         var policy = campaign.VerificationPolicy;
-        var record = tx.QuerySingle<(long Answered, long Correct)>("""
+        var record = tx.QuerySingle<(long Answered, long Correct)>($"""
             SELECT COUNT(*), COUNT(CASE WHEN status = 'accepted' THEN 1 END) FROM submissions
+                {database.Sql.IndexedBy("submissions_gold_record")}
             WHERE campaign_id = @Id AND contributor = @contributor AND gold = 1
             """, new { campaign.Id, contributor });
         var next = Qualification.Decide(policy, new GoldRecord((int)record.Answered, (int)record.Correct), mine.Gold,
@@ -119,11 +120,11 @@ public sealed class Work(Database database, NetworkKey key, Chain chain, TimePro
             campaign.LabelList, data.RootElement.Clone(), campaign.Reward, campaign.Asset, Time.FromMicros(expiresAt));
     }
 
-    private static TaskRow? NextTask(StoreTx tx, string campaignId, string contributor, bool gold) =>
+    private TaskRow? NextTask(StoreTx tx, string campaignId, string contributor, bool gold) =>
         tx.QuerySingleOrDefault<TaskRow>($"""
-            SELECT * FROM tasks t
+            SELECT * FROM tasks t {(gold ? "" : database.Sql.IndexedBy("tasks_with_room"))}
             WHERE t.campaign_id = @campaignId AND t.status = 'open' AND t.gold IS {(gold ? "NOT NULL" : "NULL")}
-              {(gold ? "" : "AND t.answers + t.active < t.required")}
+              {(gold ? "" : "AND t.taken < t.required")}
               AND NOT EXISTS (SELECT 1 FROM assignments a
                   WHERE a.campaign_id = t.campaign_id AND a.task_seq = t.seq AND a.contributor = @contributor)
             ORDER BY t.seq LIMIT 1

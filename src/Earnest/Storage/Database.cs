@@ -115,13 +115,13 @@ public abstract class Database : IDisposable
         try
         {
             transaction = BeginGroup();
-            GroupStarting(new StoreTx(Writer, transaction, NextTime, Hook));
+            GroupStarting(new StoreTx(Writer, transaction, NextTime, Hook, Sql));
             for (var i = 0; i < group.Count && (i == 0 || !(Hook?.GroupFull ?? false)); i++)
             {
                 ran++;
                 transaction.Save("w");
                 Hook?.ItemStarting();
-                var tx = new StoreTx(Writer, transaction, NextTime, Hook);
+                var tx = new StoreTx(Writer, transaction, NextTime, Hook, Sql);
                 var kept = group[i].Run(tx);
                 if (kept)
                 {
@@ -134,7 +134,7 @@ public abstract class Database : IDisposable
                     Hook?.ItemRolledBack();
                 }
             }
-            Hook?.BeforeCommit(new StoreTx(Writer, transaction, NextTime, Hook));
+            Hook?.BeforeCommit(new StoreTx(Writer, transaction, NextTime, Hook, Sql));
             transaction.Commit();
         }
         catch (Exception ex)

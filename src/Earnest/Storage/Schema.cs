@@ -89,7 +89,10 @@ internal static class Schema
         // Leasing counted a campaign's live leases, undecided submissions and gold tasks on every lease: work that grew
         // with the crowd (measured: 2,000 contributors holding leases made every lease scan 2,000 rows). The counts
         // are now kept on the campaign, in the same transactions that change them, and the audit checks them. The
-        // next-task scan skipped every full task one by one; the open-task index now holds only tasks with room.
+        // next-task scan skipped every full task one by one; the open-task index now holds only tasks with room (SQLite
+        // matches a partial index's terms only on plain columns, hence the generated column). A contributor's gold
+        // record and a gold task's undecided answers read every answer of the campaign or of the gold task; each has
+        // its own index now.
         """
         ALTER TABLE campaigns ADD COLUMN active_leases INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE campaigns ADD COLUMN pending_submissions INTEGER NOT NULL DEFAULT 0;
@@ -98,9 +101,11 @@ internal static class Schema
             active_leases = (SELECT COUNT(*) FROM assignments a WHERE a.campaign_id = campaigns.id AND a.status = 'active'),
             pending_submissions = (SELECT COUNT(*) FROM submissions s WHERE s.campaign_id = campaigns.id AND s.status = 'pending'),
             gold_count = (SELECT COUNT(*) FROM tasks t WHERE t.campaign_id = campaigns.id AND t.gold IS NOT NULL);
+        ALTER TABLE tasks ADD COLUMN taken INTEGER GENERATED ALWAYS AS (answers + active) VIRTUAL;
         DROP INDEX tasks_open_regular;
-        CREATE INDEX tasks_with_room ON tasks(campaign_id, seq)
-            WHERE gold IS NULL AND status = 'open' AND answers + active < required;
+        CREATE INDEX tasks_with_room ON tasks(campaign_id, seq) WHERE gold IS NULL AND status = 'open' AND taken < required;
+        CREATE INDEX submissions_gold_record ON submissions(campaign_id, contributor, gold, status);
+        CREATE INDEX submissions_pending ON submissions(campaign_id, task_seq) WHERE status = 'pending';
         """,
     ];
 }

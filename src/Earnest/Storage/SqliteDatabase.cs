@@ -129,9 +129,11 @@ public sealed class StoreTx
 {
     private readonly Func<long> _nextTime;
 
-    internal StoreTx(DbConnection connection, DbTransaction transaction, Func<long> nextTime, ICommitHook? hook)
+    internal StoreTx(DbConnection connection, DbTransaction transaction, Func<long> nextTime, ICommitHook? hook,
+        SqlDialect sql)
     {
         Hook = hook;
+        Sql = sql;
         Connection = connection;
         Transaction = transaction;
         _nextTime = nextTime;
@@ -140,6 +142,9 @@ public sealed class StoreTx
 
     /// <summary>The ledger's hooks into the commit (its writer state), when attached.</summary>
     public ICommitHook? Hook { get; }
+
+    /// <summary>How the store spells what SQL dialects disagree on.</summary>
+    public SqlDialect Sql { get; }
 
     /// <summary>The connection the transaction runs on.</summary>
     public DbConnection Connection { get; }
