@@ -54,7 +54,7 @@ public sealed class LoadRun : IAsyncDisposable
         foreach (var url in urls)
         {
             _clients.Add(NewClient(url, _settings.Connections, TimeSpan.FromSeconds(30)));
-            _streamClients.Add(NewClient(url, Math.Max(1, _settings.SampledStreams), Timeout.InfiniteTimeSpan));
+            _streamClients.Add(NewClient(url, _settings.SampledStreams + 2, Timeout.InfiniteTimeSpan));
         }
 
         var requester = await SignInAsync(_clients[0], WalletKey.Create(), ct).ConfigureAwait(false);
@@ -490,7 +490,8 @@ public sealed class LoadRun : IAsyncDisposable
                 {
                     try
                     {
-                        var health = await RequireAsync(_clients[i], HttpMethod.Get, "healthz", null, null, ct).ConfigureAwait(false);
+                        // On the streams' connection pool: the contributors' pool may be full of queued requests.
+                        var health = await RequireAsync(_streamClients[i], HttpMethod.Get, "healthz", null, null, ct).ConfigureAwait(false);
                         _memory.GetOrAdd(urls[i], _ => []).Add((_clock.Second, health.GetProperty("workingSetBytes").GetInt64()));
                     }
                     catch (CliException)

@@ -173,33 +173,9 @@ public sealed class Work(Database database, NetworkKey key, Chain chain, TimePro
         CampaignRow? answered = null;
         var outcome = await database.WriteAsync<Outcome<SubmissionOutcome>>(tx =>
         {
-            var assignment = assignmentId.Length <= 64
-                ? tx.QuerySingleOrDefault<AssignmentRow>("SELECT * FROM assignments WHERE id = @assignmentId",
-                    new { assignmentId })
-                : null;
-            if (assignment is null)
+            if (OpenAssignment(tx, contributor, assignmentId, out var assignment) is { } refused)
             {
-                return Problem.Of(Failure.NotFound, "No such assignment.");
-            }
-            if (assignment.Contributor != contributor)
-            {
-                return Problem.Of(Failure.Forbidden, "This assignment is another contributor's.");
-            }
-            if (assignment.Status == AssignmentStatus.Submitted)
-            {
-                return Problem.Of(Failure.Conflict, "This assignment has a submission already.");
-            }
-            if (assignment.Status == AssignmentStatus.Cancelled)
-            {
-                return Problem.Of(Failure.Conflict, "This assignment was cancelled (the campaign closed).");
-            }
-            if (assignment.Status == AssignmentStatus.Released)
-            {
-                return Problem.Of(Failure.Conflict, "This task was skipped; ask for new work.");
-            }
-            if (assignment.Status == AssignmentStatus.Expired || assignment.ExpiresAt <= tx.NowMicros)
-            {
-                return Problem.Of(Failure.Conflict, "This assignment expired; ask for new work.");
+                return refused;
             }
             var campaign = answered = CampaignRow.Load(tx, assignment.CampaignId)!;
             if (!campaign.LabelList.Contains(answer))
@@ -254,23 +230,9 @@ public sealed class Work(Database database, NetworkKey key, Chain chain, TimePro
         CancellationToken ct = default) =>
         await database.WriteAsync<Outcome<AssignmentReleased>>(tx =>
         {
-            var assignment = assignmentId.Length <= 64
-                ? tx.QuerySingleOrDefault<AssignmentRow>("SELECT * FROM assignments WHERE id = @assignmentId",
-                    new { assignmentId })
-                : null;
-            if (assignment is null)
+            if (OpenAssignment(tx, contributor, assignmentId, out var assignment) is { } refused)
             {
-                return Problem.Of(Failure.NotFound, "No such assignment.");
-            }
-            if (assignment.Contributor != contributor)
-            {
-                return Problem.Of(Failure.Forbidden, "This assignment is another contributor's.");
-            }
-            if (assignment.Status != AssignmentStatus.Active || assignment.ExpiresAt <= tx.NowMicros)
-            {
-                return Problem.Of(Failure.Conflict, assignment.Status == AssignmentStatus.Submitted
-                    ? "This assignment has a submission already."
-                    : "This assignment is no longer open.");
+                return refused;
             }
             tx.Execute("UPDATE assignments SET status = 'released' WHERE id = @assignmentId", new { assignmentId });
             tx.Execute("UPDATE campaigns SET active_leases = active_leases - 1 WHERE id = @CampaignId",
@@ -279,6 +241,27 @@ public sealed class Work(Database database, NetworkKey key, Chain chain, TimePro
                 new { assignment.CampaignId, assignment.TaskSeq });
             return new AssignmentReleased(assignmentId, AssignmentStatus.Released);
         }, ct).ConfigureAwait(false);
+
+    /// <summary>The caller's own assignment while it is still open (leased, not expired), or why it is not.</summary>
+    private static Problem? OpenAssignment(StoreTx tx, string contributor, string assignmentId, out AssignmentRow assignment)
+    {
+        assignment = (assignmentId.Length <= 64
+            ? tx.QuerySingleOrDefault<AssignmentRow>("SELECT * FROM assignments WHERE id = @assignmentId", new { assignmentId })
+            : null)!;
+        return assignment switch
+        {
+            null => Problem.Of(Failure.NotFound, "No such assignment."),
+            _ when assignment.Contributor != contributor =>
+                Problem.Of(Failure.Forbidden, "This assignment is another contributor's."),
+            { Status: AssignmentStatus.Submitted } => Problem.Of(Failure.Conflict, "This assignment has a submission already."),
+            { Status: AssignmentStatus.Cancelled } =>
+                Problem.Of(Failure.Conflict, "This assignment was cancelled (the campaign closed)."),
+            { Status: AssignmentStatus.Released } => Problem.Of(Failure.Conflict, "This task was skipped; ask for new work."),
+            _ when assignment.Status == AssignmentStatus.Expired || assignment.ExpiresAt <= tx.NowMicros =>
+                Problem.Of(Failure.Conflict, "This assignment expired; ask for new work."),
+            _ => null,
+        };
+    }
 
     /// <summary>The contributor's submissions, newest first.</summary>
     public IReadOnlyList<SubmissionView> Submissions(string contributor, int limit) =>
