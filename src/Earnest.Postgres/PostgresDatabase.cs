@@ -89,8 +89,15 @@ public sealed class PostgresDatabase : Database
         _generation = -1;
         if (_writer.FullState.HasFlag(System.Data.ConnectionState.Broken) || _writer.State != System.Data.ConnectionState.Open)
         {
-            _writer.Close();
-            _writer.Open();
+            try
+            {
+                _writer.Close();
+                _writer.Open();
+            }
+            catch (NpgsqlException)
+            {
+                // The database is unreachable: the next group fails on the closed connection and tries again here.
+            }
         }
     }
 

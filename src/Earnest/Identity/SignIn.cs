@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Dapper;
 using Earnest.Storage;
 
@@ -100,6 +101,13 @@ public sealed class SignIn(Database database, TimeProvider time, EarnestOptions 
         }, ct);
     }
 
+    /// <summary>Credentials remembered after their first check, at most this many (then forgotten all at once).</summary>
+    public const int MaxRememberedCredentials = 200_000;
+
+    // Credentials are never changed or revoked once stored, so a remembered one cannot go stale; its expiry is still
+    // checked on every use. Every request carries one, so this saves a database read per request.
+    private readonly ConcurrentDictionary<string, (string Address, long? ExpiresAt)> _remembered = new(StringComparer.Ordinal);
+
     /// <summary>The account a bearer token or API key belongs to, or null when it is unknown or expired.</summary>
     public string? Authenticate(string? token)
     {
@@ -108,10 +116,24 @@ public sealed class SignIn(Database database, TimeProvider time, EarnestOptions 
             return null;
         }
         var hash = Secrets.Hash(token);
+        var key = Convert.ToHexString(hash);
         var now = Time.ToMicros(time.GetUtcNow());
-        return database.Read(c => c.QuerySingleOrDefault<string?>(
-            "SELECT address FROM credentials WHERE hash = @hash AND (expires_at IS NULL OR expires_at > @now)",
-            new { hash, now }));
+        if (!_remembered.TryGetValue(key, out var known))
+        {
+            var row = database.Read(c => c.QuerySingleOrDefault<(string Address, long? ExpiresAt)?>(
+                "SELECT address, expires_at FROM credentials WHERE hash = @hash", new { hash }));
+            if (row is null)
+            {
+                return null;
+            }
+            known = row.Value;
+            if (_remembered.Count >= MaxRememberedCredentials)
+            {
+                _remembered.Clear();
+            }
+            _remembered[key] = known;
+        }
+        return known.ExpiresAt is null || known.ExpiresAt > now ? known.Address : null;
     }
 
     private static void Store(StoreTx tx, string secret, string address, string kind, long? expiresAt) =>

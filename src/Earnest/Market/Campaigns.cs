@@ -24,7 +24,10 @@ public sealed class Campaigns(Database database, NetworkKey key, Chain chain, Ti
     /// app asks for it, while its figures (tasks left, pay estimates) need not be fresher than this.</summary>
     public static readonly TimeSpan WorkListFreshness = TimeSpan.FromSeconds(2);
 
-    private (DateTimeOffset At, IReadOnlyList<OpenCampaignView> List)? _workList;
+    private sealed record WorkList(DateTimeOffset At, IReadOnlyList<OpenCampaignView> Campaigns);
+
+    // Replaced whole, never modified, so readers on any thread see one consistent snapshot.
+    private volatile WorkList? _workList;
 
     /// <summary>Limits on campaign fields.</summary>
     public const int MaxTitle = 200, MaxInstructions = 20_000, MaxLabels = 50, MaxLabelLength = 100, MaxOverlap = 50,
@@ -284,10 +287,10 @@ public sealed class Campaigns(Database database, NetworkKey key, Chain chain, Ti
         var now = time.GetUtcNow();
         if (_workList is { } cached && now - cached.At < WorkListFreshness && now >= cached.At)
         {
-            return cached.List;
+            return cached.Campaigns;
         }
         var list = ReadWorkList();
-        _workList = (now, list);
+        _workList = new WorkList(now, list);
         return list;
     }
 
