@@ -268,11 +268,10 @@ public static class Auditor
             }
         }
 
-        private string Decisions()
+        /// <summary>The counts leasing relies on (escrow cover, gold share, qualification) agree with the rows they
+        /// count. Checked after the decisions, so a tampered decision is named as such rather than as a count.</summary>
+        private void Counts()
         {
-            var campaigns = c.Query<CampaignRow>("SELECT * FROM campaigns", transaction: snapshot)
-                .ToDictionary(r => r.Id, StringComparer.Ordinal);
-            // The counts leasing relies on (escrow cover, gold share) agree with the rows they count.
             foreach (var (id, stored, actual) in c.Query<(string Id, string Stored, string Actual)>("""
                 SELECT c.id,
                     CAST(c.active_leases AS TEXT) || '/' || CAST(c.pending_submissions AS TEXT) || '/' || CAST(c.gold_count AS TEXT),
@@ -284,6 +283,34 @@ public static class Auditor
             {
                 Fail(stored != actual, $"campaign {id}: live leases/pending submissions/gold tasks stored as {stored}, counted {actual}");
             }
+            var participants = c.Query<(string Campaign, string Contributor, string Stored, string Actual)>("""
+                SELECT p.campaign_id, p.contributor,
+                    CAST(p.leased AS TEXT) || '/' || CAST(p.gold_leased AS TEXT) || '/' || CAST(p.gold_answered AS TEXT) || '/' ||
+                    CAST(p.gold_correct AS TEXT),
+                    CAST((SELECT COUNT(*) FROM assignments a WHERE a.campaign_id = p.campaign_id AND a.contributor = p.contributor) AS TEXT) || '/' ||
+                    CAST((SELECT COUNT(*) FROM assignments a JOIN tasks t ON t.campaign_id = a.campaign_id AND t.seq = a.task_seq
+                        WHERE a.campaign_id = p.campaign_id AND a.contributor = p.contributor AND t.gold IS NOT NULL) AS TEXT) || '/' ||
+                    CAST((SELECT COUNT(*) FROM submissions s WHERE s.campaign_id = p.campaign_id AND s.contributor = p.contributor
+                        AND s.gold = 1 AND s.status <> 'pending') AS TEXT) || '/' ||
+                    CAST((SELECT COUNT(*) FROM submissions s WHERE s.campaign_id = p.campaign_id AND s.contributor = p.contributor
+                        AND s.gold = 1 AND s.status = 'accepted') AS TEXT)
+                FROM participants p
+                """, transaction: snapshot).ToList();
+            foreach (var (campaign, contributor, stored, actual) in participants)
+            {
+                Fail(stored != actual, $"campaign {campaign}, contributor {contributor}: leases/gold leases/gold answered/gold right stored as {stored}, counted {actual}");
+            }
+            var unlisted = c.ExecuteScalar<long>("""
+                SELECT COUNT(*) FROM (SELECT DISTINCT campaign_id, contributor FROM assignments) AS leased
+                WHERE NOT EXISTS (SELECT 1 FROM participants p WHERE p.campaign_id = leased.campaign_id AND p.contributor = leased.contributor)
+                """, transaction: snapshot);
+            Fail(unlisted != 0, $"{unlisted} contributors hold leases in campaigns they have no counts in");
+        }
+
+        private string Decisions()
+        {
+            var campaigns = c.Query<CampaignRow>("SELECT * FROM campaigns", transaction: snapshot)
+                .ToDictionary(r => r.Id, StringComparer.Ordinal);
             var replay = new DecisionReplay(c, snapshot);
             var decisions = c.Query<(long Seq, string SubmissionId, string Status, string Reason, string Verifier, string Inputs)>(
                 "SELECT seq, submission_id, status, reason, verifier, inputs FROM decisions ORDER BY seq", transaction: snapshot)
@@ -341,6 +368,7 @@ public static class Auditor
             {
                 Campaign(campaign);
             }
+            Counts();
             return $"{decisions.Count} decisions re-derived from the stored submissions ({accepted} accepted, " +
                    $"{rejected} rejected, {pending} pending); each accepted submission paid exactly once; " +
                    $"{campaigns.Count} campaigns' funding and refunds match";

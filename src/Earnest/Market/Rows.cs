@@ -37,6 +37,16 @@ internal sealed class CampaignRow
         tx.QuerySingleOrDefault<CampaignRow>("SELECT * FROM campaigns WHERE id = @id", new { id });
 }
 
+/// <summary>A contributor's counts in one campaign, as leasing needs them.</summary>
+internal sealed class ParticipantRow
+{
+    public long Leased { get; set; }
+    public long GoldLeased { get; set; }
+    public long GoldAnswered { get; set; }
+    public long GoldCorrect { get; set; }
+    public long LastSeq { get; set; } = -1;
+}
+
 /// <summary>A task as stored.</summary>
 internal sealed class TaskRow
 {

@@ -64,6 +64,14 @@ internal static class Settlement
                 events.Add(PendingEvent.Paid(submission.Contributor, posted));
             }
             var status = DecisionText.Of(decision.Status);
+            if (task.Gold is not null)
+            {
+                tx.Execute("""
+                    UPDATE participants SET gold_answered = gold_answered + 1, gold_correct = gold_correct + @right
+                    WHERE campaign_id = @CampaignId AND contributor = @Contributor
+                    """, new { right = decision.Status == DecisionStatus.Accepted ? 1 : 0, submission.CampaignId,
+                    submission.Contributor });
+            }
             tx.Execute("""
                 UPDATE submissions SET status = @status, reason = @Reason, decided_at = @now, transfer_id = @transferId
                 WHERE id = @SubmissionId AND status = 'pending'

@@ -79,33 +79,34 @@ public sealed class Work(Database database, NetworkKey key, Chain chain, TimePro
         {
             return null;
         }
-        var mine = tx.QuerySingle<(long All, long Gold)>($"""
-            SELECT COUNT(*), COUNT(t.gold) FROM assignments a {database.Sql.IndexedBy("assignments_contributor")}
-            JOIN tasks t ON t.campaign_id = a.campaign_id AND t.seq = a.task_seq
-            WHERE a.campaign_id = @Id AND a.contributor = @contributor
-            """, new { campaign.Id, contributor });
+        var me = tx.QuerySingleOrDefault<ParticipantRow>(
+            "SELECT * FROM participants WHERE campaign_id = @Id AND contributor = @contributor",
+            new { campaign.Id, contributor }) ?? new ParticipantRow();
         var goldTasks = campaign.GoldCount;
         var policy = campaign.VerificationPolicy;
-        var record = tx.QuerySingle<(long Answered, long Correct)>($"""
-            SELECT COUNT(*), COUNT(CASE WHEN status = 'accepted' THEN 1 END) FROM submissions
-                {database.Sql.IndexedBy("submissions_gold_record")}
-            WHERE campaign_id = @Id AND contributor = @contributor AND gold = 1
-            """, new { campaign.Id, contributor });
-        var next = Qualification.Decide(policy, new GoldRecord((int)record.Answered, (int)record.Correct), mine.Gold,
+        var next = Qualification.Decide(policy, new GoldRecord((int)me.GoldAnswered, (int)me.GoldCorrect), me.GoldLeased,
             goldTasks);
         var goldShare = policy.GoldShare ?? (campaign.TaskCount == 0 ? 0 : (double)goldTasks / campaign.TaskCount);
         var task = next switch
         {
             Qualification.Next.None => null,
-            Qualification.Next.Gold => NextTask(tx, campaign.Id, contributor, gold: true),
-            _ when goldTasks > 0 && Leasing.PreferGold(mine.Gold, mine.All, goldShare) =>
-                NextTask(tx, campaign.Id, contributor, gold: true) ?? NextTask(tx, campaign.Id, contributor, gold: false),
-            _ => NextTask(tx, campaign.Id, contributor, gold: false),
+            Qualification.Next.Gold => NextGoldTask(tx, campaign.Id, contributor),
+            _ when goldTasks > 0 && Leasing.PreferGold(me.GoldLeased, me.Leased, goldShare) =>
+                NextGoldTask(tx, campaign.Id, contributor) ?? NextTaskWithRoom(tx, campaign.Id, contributor, me.LastSeq),
+            _ => NextTaskWithRoom(tx, campaign.Id, contributor, me.LastSeq),
         };
         if (task is null)
         {
             return null;
         }
+        var regular = task.Gold is null;
+        tx.Execute("""
+            INSERT INTO participants(campaign_id, contributor, leased, gold_leased, gold_answered, gold_correct, last_seq)
+            VALUES (@Id, @contributor, 1, @gold, 0, 0, @last)
+            ON CONFLICT(campaign_id, contributor) DO UPDATE SET leased = participants.leased + 1,
+                gold_leased = participants.gold_leased + @gold,
+                last_seq = CASE WHEN @regular = 1 THEN @last ELSE participants.last_seq END
+            """, new { campaign.Id, contributor, gold = regular ? 0 : 1, regular = regular ? 1 : 0, last = regular ? task.Seq : -1 });
         var id = Ids.New("asg", time);
         var expiresAt = tx.NowMicros + (long)options.LeaseDuration.TotalMicroseconds;
         tx.Execute("""
@@ -120,15 +121,33 @@ public sealed class Work(Database database, NetworkKey key, Chain chain, TimePro
             campaign.LabelList, data.RootElement.Clone(), campaign.Reward, campaign.Asset, Time.FromMicros(expiresAt));
     }
 
-    private TaskRow? NextTask(StoreTx tx, string campaignId, string contributor, bool gold) =>
-        tx.QuerySingleOrDefault<TaskRow>($"""
-            SELECT * FROM tasks t {(gold ? "" : database.Sql.IndexedBy("tasks_with_room"))}
-            WHERE t.campaign_id = @campaignId AND t.status = 'open' AND t.gold IS {(gold ? "NOT NULL" : "NULL")}
-              {(gold ? "" : "AND t.taken < t.required")}
+    /// <summary>The first gold task the contributor was never leased.</summary>
+    private static TaskRow? NextGoldTask(StoreTx tx, string campaignId, string contributor) =>
+        tx.QuerySingleOrDefault<TaskRow>("""
+            SELECT * FROM tasks t
+            WHERE t.campaign_id = @campaignId AND t.status = 'open' AND t.gold IS NOT NULL
               AND NOT EXISTS (SELECT 1 FROM assignments a
                   WHERE a.campaign_id = t.campaign_id AND a.task_seq = t.seq AND a.contributor = @contributor)
             ORDER BY t.seq LIMIT 1
             """, new { campaignId, contributor });
+
+    /// <summary>
+    /// The first regular task with room that the contributor was never leased: first after the last one it was
+    /// leased (so the scan does not step over its own history), else from the start (a task whose lease expired).
+    /// </summary>
+    private TaskRow? NextTaskWithRoom(StoreTx tx, string campaignId, string contributor, long after)
+    {
+        var sql = $"""
+            SELECT * FROM tasks t {database.Sql.IndexedBy("tasks_with_room")}
+            WHERE t.campaign_id = @campaignId AND t.status = 'open' AND t.gold IS NULL AND t.taken < t.required
+              AND t.seq > @after
+              AND NOT EXISTS (SELECT 1 FROM assignments a
+                  WHERE a.campaign_id = t.campaign_id AND a.task_seq = t.seq AND a.contributor = @contributor)
+            ORDER BY t.seq LIMIT 1
+            """;
+        return tx.QuerySingleOrDefault<TaskRow>(sql, new { campaignId, contributor, after })
+               ?? (after < 0 ? null : tx.QuerySingleOrDefault<TaskRow>(sql, new { campaignId, contributor, after = -1L }));
+    }
 
     /// <summary>Expired leases return their tasks to the pool.</summary>
     private static void ExpireLeases(StoreTx tx, string campaignId)

@@ -127,6 +127,7 @@ public sealed class AuditTests
         "the store says")]
     [InlineData("UPDATE assets SET max_supply = 1000000 WHERE symbol = 'GEM'", "asset GEM: its stored terms differ from its signed record")]
     [InlineData("UPDATE campaigns SET active_leases = active_leases + 1", "live leases/pending submissions/gold tasks stored as")]
+    [InlineData("UPDATE participants SET gold_correct = gold_correct + 1", "leases/gold leases/gold answered/gold right stored as")]
     [InlineData("UPDATE decisions SET status = 'accepted' WHERE seq = (SELECT MIN(seq) FROM decisions WHERE status = 'rejected')",
         "differs from its recorded decision")]
     [InlineData("""
