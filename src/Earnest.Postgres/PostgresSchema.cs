@@ -79,41 +79,7 @@ internal static class PostgresSchema
         """
         CREATE INDEX submissions_campaign ON submissions(campaign_id, seq);
         """,
-        // Leasing counted a campaign's live leases, undecided submissions and gold tasks on every lease: work that grew
-        // with the crowd (measured: 2,000 contributors holding leases made every lease scan 2,000 rows). The counts
-        // are now kept on the campaign, in the same transactions that change them, and the audit checks them. The
-        // next-task scan skipped every full task one by one; the open-task index now holds only tasks with room (SQLite
-        // matches a partial index's terms only on plain columns, hence the generated column). A contributor's gold
-        // record and a gold task's undecided answers read every answer of the campaign or of the gold task; the gold
-        // task's have their own index, and a contributor's counts in a campaign (leases, gold leases, gold answered
-        // and right, the last regular task it was leased) are a row of their own, so a lease no longer reads the
-        // contributor's history and the next-task scan starts after its last task.
-        """
-        ALTER TABLE campaigns ADD COLUMN active_leases BIGINT NOT NULL DEFAULT 0;
-        ALTER TABLE campaigns ADD COLUMN pending_submissions BIGINT NOT NULL DEFAULT 0;
-        ALTER TABLE campaigns ADD COLUMN gold_count BIGINT NOT NULL DEFAULT 0;
-        UPDATE campaigns SET
-            active_leases = (SELECT COUNT(*) FROM assignments a WHERE a.campaign_id = campaigns.id AND a.status = 'active'),
-            pending_submissions = (SELECT COUNT(*) FROM submissions s WHERE s.campaign_id = campaigns.id AND s.status = 'pending'),
-            gold_count = (SELECT COUNT(*) FROM tasks t WHERE t.campaign_id = campaigns.id AND t.gold IS NOT NULL);
-        ALTER TABLE tasks ADD COLUMN taken BIGINT GENERATED ALWAYS AS (answers + active) STORED;
-        DROP INDEX tasks_open_regular;
-        CREATE INDEX tasks_with_room ON tasks(campaign_id, seq) WHERE gold IS NULL AND status = 'open' AND taken < required;
-        CREATE INDEX submissions_gold_record ON submissions(campaign_id, contributor, gold, status);
-        CREATE INDEX submissions_pending ON submissions(campaign_id, task_seq) WHERE status = 'pending';
-        CREATE TABLE participants(
-            campaign_id TEXT NOT NULL, contributor TEXT NOT NULL, leased BIGINT NOT NULL, gold_leased BIGINT NOT NULL,
-            gold_answered BIGINT NOT NULL, gold_correct BIGINT NOT NULL, last_seq BIGINT NOT NULL,
-            PRIMARY KEY(campaign_id, contributor));
-        INSERT INTO participants(campaign_id, contributor, leased, gold_leased, gold_answered, gold_correct, last_seq)
-        SELECT a.campaign_id, a.contributor, COUNT(*), COUNT(t.gold),
-            (SELECT COUNT(*) FROM submissions s
-                WHERE s.campaign_id = a.campaign_id AND s.contributor = a.contributor AND s.gold = 1),
-            (SELECT COUNT(*) FROM submissions s
-                WHERE s.campaign_id = a.campaign_id AND s.contributor = a.contributor AND s.gold = 1 AND s.status = 'accepted'),
-            COALESCE(MAX(CASE WHEN t.gold IS NULL THEN a.task_seq END), -1)
-        FROM assignments a JOIN tasks t ON t.campaign_id = a.campaign_id AND t.seq = a.task_seq
-        GROUP BY a.campaign_id, a.contributor;
-        """,
+        // The counts leasing keeps instead of counting rows: the embedded store's version 5, in PostgreSQL's types.
+        Earnest.Storage.Schema.CountsOnCampaigns("BIGINT", "STORED", ""),
     ];
 }
