@@ -74,8 +74,8 @@ public sealed class Work(Database database, NetworkKey key, Chain chain, TimePro
 
     private AssignmentView? TryLease(StoreTx tx, CampaignRow campaign, string contributor)
     {
-        ExpireLeases(tx, campaign.Id);
-        if (!CanAffordAnother(tx, campaign))
+        var expired = ExpireLeases(tx, campaign.Id);
+        if (!CanAffordAnother(tx, campaign, expired))
         {
             return null;
         }
@@ -149,8 +149,8 @@ public sealed class Work(Database database, NetworkKey key, Chain chain, TimePro
                ?? (after < 0 ? null : tx.QuerySingleOrDefault<TaskRow>(sql, new { campaignId, contributor, after = -1L }));
     }
 
-    /// <summary>Expired leases return their tasks to the pool.</summary>
-    private static void ExpireLeases(StoreTx tx, string campaignId)
+    /// <summary>Expired leases return their tasks to the pool; answers how many expired.</summary>
+    private static int ExpireLeases(StoreTx tx, string campaignId)
     {
         var stale = tx.Query<(string Id, long TaskSeq)>("""
             SELECT id, task_seq FROM assignments
@@ -167,14 +167,16 @@ public sealed class Work(Database database, NetworkKey key, Chain chain, TimePro
             tx.Execute("UPDATE campaigns SET active_leases = active_leases - @expired WHERE id = @campaignId",
                 new { expired = stale.Count, campaignId });
         }
+        return stale.Count;
     }
 
-    /// <summary>True when escrow covers every live lease, every undecided submission, and one more.</summary>
-    private static bool CanAffordAnother(StoreTx tx, CampaignRow campaign)
+    /// <summary>
+    /// True when escrow covers every live lease, every undecided submission, and one more. The campaign's counts were
+    /// read in this transaction, before <paramref name="expired"/> of its leases expired in it.
+    /// </summary>
+    private static bool CanAffordAnother(StoreTx tx, CampaignRow campaign, int expired)
     {
-        // The counts as of now: the row was read in this transaction, before this lease's own changes.
-        var committed = tx.QuerySingle<long>(
-            "SELECT active_leases + pending_submissions FROM campaigns WHERE id = @Id", new { campaign.Id });
+        var committed = campaign.ActiveLeases - expired + campaign.PendingSubmissions;
         var escrow = Postings.Balance(tx, SystemAccounts.Escrow(campaign.Id), campaign.Asset);
         return Leasing.CanAfford(escrow, campaign.Reward, committed);
     }
