@@ -9,6 +9,7 @@ using Earnest.Market;
 using Earnest.Tests.Support;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
+using static Earnest.Tests.Web.ContributorScreen;
 
 namespace Earnest.Tests.Web;
 
@@ -381,18 +382,9 @@ public sealed class ContributorAppTests
         return page;
     }
 
-    private static ILocator Balance(IPage page) => page.GetByRole(AriaRole.Status, new() { Name = "Balance" });
-
     /// <summary>The live region that reports each answer's decision and each payment.</summary>
     private static ILocator Notice(IPage page) =>
         page.GetByRole(AriaRole.Status, new() { Name = "Last update" }).Or(page.GetByRole(AriaRole.Status, new() { Name = "Última novedad" }));
-
-    private static async Task<string> CreateWalletAsync(IPage page)
-    {
-        await page.GetByRole(AriaRole.Button, new() { Name = "Create a wallet" }).ClickAsync();
-        await Expect(Balance(page)).ToContainTextAsync("0.00 EARN");
-        return await page.GetByLabel("Your address").InputValueAsync();
-    }
 
     private static async Task ExpectItemAsync(IPage page, string text) =>
         await Expect(page.GetByRole(AriaRole.Region, new() { Name = "Item", Exact = true })

@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.RegularExpressions;
 using Earnest.Tests.Support;
 using Microsoft.Playwright;
@@ -29,32 +28,18 @@ public sealed class EndToEndTests(BrowserFixture browser)
         await using var requesterContext = await browser.NewContextAsync();
         var dashboard = await requesterContext.NewPageAsync();
         dashboard.PageError += (_, e) => errors.Add(e);
-        await dashboard.GotoAsync(server.Url + "/dashboard/");
-        await dashboard.GetByRole(AriaRole.Button, new() { Name = "Create a wallet" }).ClickAsync();
-        await dashboard.GetByRole(AriaRole.Button, new() { Name = "I have saved it" }).ClickAsync();
-        var requester = await dashboard.GetByLabel("Your address", new() { Exact = true }).InnerTextAsync();
-        await dashboard.GetByLabel("Test funds to add (EARN)").FillAsync("100");
-        await dashboard.GetByRole(AriaRole.Button, new() { Name = "Get test funds" }).ClickAsync();
-        await Expect(dashboard.GetByLabel("Balance", new() { Exact = true })).ToHaveTextAsync("100.00 EARN");
-        await dashboard.GetByRole(AriaRole.Link, new() { Name = "New campaign" }).ClickAsync();
-        await dashboard.GetByLabel("Title", new() { Exact = true }).FillAsync(Title);
-        await dashboard.GetByLabel("Instructions for contributors").FillAsync("Which animal does the sentence describe?");
-        await dashboard.GetByLabel("Answer labels, one per line").FillAsync("cat\ndog");
-        await dashboard.GetByLabel("Reward per accepted answer (EARN)").FillAsync("1");
-        await dashboard.GetByLabel("Budget (EARN)").FillAsync("50");
-        await dashboard.GetByLabel("Answers per task").FillAsync("2");
-        await dashboard.GetByRole(AriaRole.Button, new() { Name = "Create campaign" }).ClickAsync();
-        await Expect(dashboard.GetByRole(AriaRole.Heading, new() { Name = Title, Level = 2 })).ToBeVisibleAsync();
+        var requester = await DashboardScreen.CreateWalletAsync(dashboard, server);
+        await DashboardScreen.GetTestFundsAsync(dashboard, "100");
+        await Expect(DashboardScreen.Figure(dashboard, "Balance")).ToHaveTextAsync("100.00 EARN");
+        await DashboardScreen.CreateCampaignAsync(dashboard, Title, reward: "1", budget: "50", overlap: "2",
+            labels: "cat\ndog", instructions: "Which animal does the sentence describe?");
         const string csv = "id,text,gold\ng-1,A cat on a sofa,cat\ng-2,A dog in the park,dog\n" +
                            "r-1,A cat in a box,\nr-2,A dog with a ball,\nr-3,A cat asleep in the sun,\n";
-        await dashboard.GetByLabel("Tasks file (CSV or JSON Lines)").SetInputFilesAsync(new FilePayload
-        {
-            Name = "animals.csv", MimeType = "text/csv", Buffer = Encoding.UTF8.GetBytes(csv),
-        });
+        await DashboardScreen.ChooseFileAsync(dashboard, "animals.csv", csv);
         await dashboard.GetByRole(AriaRole.Button, new() { Name = "Upload tasks" }).ClickAsync();
         await Expect(dashboard.GetByText("Uploaded: 5 tasks added, 0 already there.")).ToBeVisibleAsync();
         await dashboard.GetByRole(AriaRole.Button, new() { Name = "Publish", Exact = true }).ClickAsync();
-        await Expect(dashboard.GetByLabel("In escrow", new() { Exact = true })).ToHaveTextAsync("50.00 EARN");
+        await Expect(DashboardScreen.Figure(dashboard, "In escrow")).ToHaveTextAsync("50.00 EARN");
         var campaign = Assert.Single(server.Node.Campaigns.List(requester));
         Assert.Equal(("open", 5, 2), (campaign.Status, campaign.Tasks, campaign.GoldTasks));
 
@@ -66,9 +51,7 @@ public sealed class EndToEndTests(BrowserFixture browser)
             var page = await context.NewPageAsync();
             page.PageError += (_, e) => errors.Add(e);
             await page.GotoAsync(server.Url + "/app/");
-            await page.GetByRole(AriaRole.Button, new() { Name = "Create a wallet" }).ClickAsync();
-            await Expect(page.GetByRole(AriaRole.Status, new() { Name = "Balance" })).ToContainTextAsync("0.00 EARN");
-            contributors.Add((context, page, await page.GetByLabel("Your address").InputValueAsync()));
+            contributors.Add((context, page, await ContributorScreen.CreateWalletAsync(page)));
         }
         try
         {
@@ -106,7 +89,7 @@ public sealed class EndToEndTests(BrowserFixture browser)
             foreach (var (_, page, address) in contributors)
             {
                 Assert.Equal(5_000_000, server.Node.Funds.Balance(address, "EARN"));
-                await Expect(page.GetByRole(AriaRole.Status, new() { Name = "Balance" })).ToContainTextAsync("5.00 EARN");
+                await Expect(ContributorScreen.Balance(page)).ToContainTextAsync("5.00 EARN");
                 await page.GetByRole(AriaRole.Link, new() { Name = "History" }).ClickAsync();
                 var payments = page.GetByRole(AriaRole.Region, new() { Name = "Payments received" });
                 await payments.GetByRole(AriaRole.Link, new() { NameRegex = new Regex("^View receipt") }).First.ClickAsync();
@@ -117,10 +100,10 @@ public sealed class EndToEndTests(BrowserFixture browser)
             }
 
             // The dashboard followed along through its event stream: all done, all accepted, spent what was paid.
-            await Expect(dashboard.GetByLabel("Tasks done", new() { Exact = true })).ToHaveTextAsync("3 of 3");
-            await Expect(dashboard.GetByLabel("Accepted", new() { Exact = true })).ToHaveTextAsync("10");
-            await Expect(dashboard.GetByLabel("Rejected", new() { Exact = true })).ToHaveTextAsync("0");
-            await Expect(dashboard.GetByLabel("Spent", new() { Exact = true })).ToHaveTextAsync("10.00 EARN of 50.00 EARN");
+            await Expect(DashboardScreen.Figure(dashboard, "Tasks done")).ToHaveTextAsync("3 of 3");
+            await Expect(DashboardScreen.Figure(dashboard, "Accepted")).ToHaveTextAsync("10");
+            await Expect(DashboardScreen.Figure(dashboard, "Rejected")).ToHaveTextAsync("0");
+            await Expect(DashboardScreen.Figure(dashboard, "Spent")).ToHaveTextAsync("10.00 EARN of 50.00 EARN");
             await Screenshots.SaveAsync(dashboard, "e2e-requester-live", fullPage: true);
             var download = await dashboard.RunAndWaitForDownloadAsync(() =>
                 dashboard.GetByRole(AriaRole.Button, new() { Name = "Download results (CSV)" }).ClickAsync());
