@@ -26,7 +26,7 @@ public sealed class LoadRun : IAsyncDisposable
     private readonly LatencyRecorder _paidGold = new(), _paidAtSubmission = new(), _paidLater = new();
     private readonly ConcurrentDictionary<string, List<(int Second, long Bytes)>> _memory = new(StringComparer.Ordinal);
     private readonly SecondCounters _submissions, _paid, _errors;
-    private long _accepted, _rejected, _pending, _paidNow, _paidAfter, _noWork, _errorCount;
+    private long _accepted, _rejected, _pending, _paidNow, _paidAfter, _noWork;
     private RunClock _clock = new(TimeSpan.Zero, TimeSpan.Zero);
     private Process? _server;
     private string? _ownedData;
@@ -326,9 +326,7 @@ public sealed class LoadRun : IAsyncDisposable
             }
             catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or IOException)
             {
-                _errors.Increment(_clock.Second);
-                Interlocked.Increment(ref _errorCount);
-                _lease.Error(_clock.Second, ex is TaskCanceledException ? "timeout" : "network");
+                Failed(_lease, _clock.Second, ex is TaskCanceledException ? "timeout" : "network");
                 await Pause(ct, TimeSpan.FromSeconds(1)).ConfigureAwait(false);
             }
         }
@@ -414,15 +412,15 @@ public sealed class LoadRun : IAsyncDisposable
         }
     }
 
-    private void Failed(LatencyRecorder recorder, int second, int status)
+    /// <summary>A failed request, by its reason (an HTTP status, "timeout", "network"), counted in its second.</summary>
+    private void Failed(LatencyRecorder recorder, int second, string reason)
     {
-        recorder.Error(second, status.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        recorder.Error(second, reason);
         _errors.Increment(second);
-        if (second >= 0)
-        {
-            Interlocked.Increment(ref _errorCount);
-        }
     }
+
+    private void Failed(LatencyRecorder recorder, int second, int status) =>
+        Failed(recorder, second, status.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     private TimeSpan Exponential(Contributor c) =>
         _settings.Think * -Math.Log(1 - c.Random.NextDouble());
@@ -540,7 +538,7 @@ public sealed class LoadRun : IAsyncDisposable
                 System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription),
             new SignInView(contributors, Math.Round(signInSeconds, 2), Math.Round(contributors / signInSeconds, 1), _signIn.Summary()),
             new MeasuredView(seconds, submissions, Math.Round(submissions / seconds, 1), _accepted, _rejected, _pending,
-                _paidNow, _paidAfter, Math.Round(_paid.Total / seconds, 1), _errorCount, _noWork, _campaigns.Count),
+                _paidNow, _paidAfter, Math.Round(_paid.Total / seconds, 1), _errors.Total, _noWork, _campaigns.Count),
             new Dictionary<string, LatencySummary>
             {
                 ["lease"] = _lease.Summary(), ["submit"] = _submit.Summary(), ["work"] = _work.Summary(),
