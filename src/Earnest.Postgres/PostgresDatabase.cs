@@ -61,6 +61,10 @@ public sealed class PostgresDatabase : Database
         for (var v = applied; v < PostgresSchema.Versions.Length; v++)
         {
             _writer.Execute(PostgresSchema.Versions[v], transaction: transaction);
+            if (v + 1 == PostgresSchema.LogVersion)
+            {
+                Earnest.Ledger.LedgerLog.Backfill(_writer, transaction);
+            }
             _writer.Execute("INSERT INTO earnest_migrations(version) VALUES (@version)", new { version = v + 1 }, transaction);
         }
         transaction.Commit();

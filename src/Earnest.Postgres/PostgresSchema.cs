@@ -81,5 +81,11 @@ internal static class PostgresSchema
         """,
         // The counts leasing keeps instead of counting rows: the embedded store's version 5, in PostgreSQL's types.
         Earnest.Storage.Schema.CountsOnCampaigns("BIGINT", "STORED", ""),
+        // The ledger's log (the embedded store's version 6). Here the transfers table and the balances stay and are
+        // written in the same commit as the log: every server reads them, and no server holds another's unmerged tail.
+        Earnest.Storage.Schema.LedgerLogTable("BIGINT", "BYTEA"),
     ];
+
+    /// <summary>The version that introduced the ledger's log.</summary>
+    public const int LogVersion = 4;
 }

@@ -73,8 +73,16 @@ public static class Auditor
         }.ToString();
         using var connection = new SqliteConnection(connectionString);
         connection.Open();
+        // The index file, when there is one (a node builds it when it opens the store); without it the log alone is
+        // audited.
+        var indexPath = SqliteDatabase.IndexPathOf(database);
+        var indexed = File.Exists(indexPath);
+        if (indexed)
+        {
+            SqliteDatabase.AttachIndex(connection, indexPath);
+        }
         using var snapshot = connection.BeginTransaction(deferred: true);
-        return Run(connection, snapshot, signer, market, () =>
+        return Run(connection, snapshot, signer, market, indexed ? () => IndexedThrough(connection, snapshot) : () => 0, () =>
         {
             var version = connection.ExecuteScalar<long>("PRAGMA user_version", transaction: snapshot);
             Replay.Fail(version != Schema.Versions.Length, $"the database is at schema version {version}, this audit reads version {Schema.Versions.Length}");
@@ -88,19 +96,32 @@ public static class Auditor
     /// inside one snapshot of <paramref name="snapshot"/>'s isolation, after the store's own checks.
     /// </summary>
     public static AuditReport Run(DbConnection connection, DbTransaction snapshot, string signer, bool market = true,
-        Action? storeChecks = null)
+        Func<long>? indexedThrough = null, Action? storeChecks = null)
     {
         var summary = new List<string>();
         try
         {
             storeChecks?.Invoke();
-            new Replay(connection, snapshot, signer, summary).Run(market);
+            new Replay(connection, snapshot, signer, summary, indexedThrough).Run(market);
             return new AuditReport(null, summary);
         }
         catch (AuditException ex)
         {
             return new AuditReport(ex.Message, summary);
         }
+    }
+
+    /// <summary>How far an embedded store's index file has merged the log (0 when it is of another store or version).</summary>
+    private static long IndexedThrough(DbConnection connection, DbTransaction snapshot)
+    {
+        var version = connection.ExecuteScalar<long>("PRAGMA ix.user_version", transaction: snapshot);
+        var storeId = connection.ExecuteScalar<string>("SELECT value FROM main.meta WHERE key = 'store_id'", transaction: snapshot);
+        var merged = version == LedgerIndex.Version
+            ? connection.QuerySingleOrDefault<(string Store, long Seq)?>("SELECT store, seq FROM ix.merged", transaction: snapshot)
+            : null;
+        Replay.Fail(merged is null || merged.Value.Store != storeId,
+            $"the index file belongs to another store or layout version: opening the store with a node rebuilds it");
+        return merged!.Value.Seq;
     }
 
     /// <summary>The network key of a data folder (its network.key's public key).</summary>
@@ -115,12 +136,15 @@ public static class Auditor
         return key.Address;
     }
 
-    private sealed class Replay(DbConnection c, DbTransaction snapshot, string signer, List<string> summary)
+    private sealed class Replay(DbConnection c, DbTransaction snapshot, string signer, List<string> summary,
+        Func<long>? indexedThrough)
     {
         private readonly byte[] _signerKey = WalletAddress.TryParse(signer, out var key, out _)
             ? key
             : throw new AuditException($"the network key {signer} is not a base58 public key");
         private readonly Dictionary<(string Account, string Asset), long> _balances = [];
+        private Dictionary<(string Account, string Asset), long>? _indexedBalances;
+        private long _indexedThrough;
         private readonly Dictionary<string, Asset> _assets = new(StringComparer.Ordinal);
         private readonly Dictionary<string, Postings.TransferRow> _special = new(StringComparer.Ordinal);
         private readonly Dictionary<string, List<Postings.TransferRow>> _payoutsBySubmission = new(StringComparer.Ordinal);
@@ -133,6 +157,9 @@ public static class Auditor
             var decisions = market ? Decisions() : "campaigns not audited (ledger only)";
             summary.Insert(0, $"network key {signer}");
             summary.Add($"{transfers} transfers in {blocks} blocks: every payload, header, hash link, Merkle root and signature checks");
+            summary.Add(_indexedThrough == long.MaxValue || _indexedThrough == transfers
+                ? "the index of transfers by id and account matches the log"
+                : $"the index matches the log as far as it has merged (transfer {_indexedThrough} of {transfers})");
             summary.Add($"{_balances.Count} balances recomputed from genesis match the stored ones; every asset sums to zero");
             summary.Add(decisions);
         }
@@ -170,12 +197,14 @@ public static class Auditor
 
         private (long Transfers, long Blocks) TransfersAndBlocks()
         {
+            // The index first: its snapshot is taken before the log's, so the log holds all it has merged.
+            _indexedThrough = indexedThrough?.Invoke() ?? long.MaxValue;
+            _indexedBalances = _indexedThrough == 0 ? [] : null;
             var blocks = c.Query<Chain.BlockRow>("SELECT * FROM blocks ORDER BY height", transaction: snapshot).ToList();
             var previousHash = BlockHeader.GenesisHash;
             var nextSeq = 1L;
             var lastTimestamp = long.MinValue;
-            using var reader = c.Query<Postings.TransferRow>("SELECT * FROM transfers ORDER BY seq", transaction: snapshot,
-                buffered: false).GetEnumerator();
+            using var log = LogPayloads().GetEnumerator();
             for (var b = 0; b < blocks.Count; b++)
             {
                 var block = blocks[b];
@@ -190,24 +219,84 @@ public static class Auditor
                 Fail(!bytes.AsSpan().SequenceEqual(block.Header), $"block {height}: its stored header differs from its columns");
                 Fail(!SHA256.HashData(bytes).AsSpan().SequenceEqual(block.Hash), $"block {height}: its stored hash is not the hash of its header");
                 Fail(!Verifies(block.Header, block.Signature), $"block {height}: the network's signature over its header does not verify");
-                var payloads = new List<byte[]>((int)block.Count);
+                var transfers = new List<Postings.TransferRow>((int)block.Count);
                 for (var i = 0; i < block.Count; i++)
                 {
-                    Fail(!reader.MoveNext(), $"block {height}: holds {block.Count} transfers but the ledger ends after {payloads.Count}");
-                    var t = reader.Current;
-                    Fail(t.Seq != nextSeq, $"transfer {nextSeq} is missing (the next stored is {t.Seq}, {t.Id})");
+                    Fail(!log.MoveNext(), $"block {height}: holds {block.Count} transfers but the ledger ends after {transfers.Count}");
+                    var t = log.Current;
                     Fail(t.Timestamp <= lastTimestamp, $"transfer {t.Id}: its timestamp does not follow the previous transfer's");
                     lastTimestamp = t.Timestamp;
-                    Apply(t);
-                    payloads.Add(t.Payload);
+                    transfers.Add(t);
                     nextSeq++;
                 }
-                Fail(!MerkleTree.Build(payloads).Root.SequenceEqual(block.MerkleRoot),
+                Fail(!MerkleTree.Build(transfers.Select(t => t.Payload).ToList()).Root.SequenceEqual(block.MerkleRoot),
                     $"block {height}: the Merkle root of its transfers does not match its header");
+                // The index's rows of the block (a range of its key), read whole: a PostgreSQL connection runs one
+                // query at a time.
+                using var index = c.Query<Postings.TransferRow>(
+                    "SELECT * FROM transfers WHERE seq BETWEEN @FirstSeq AND @LastSeq ORDER BY seq", header, snapshot)
+                    .GetEnumerator();
+                foreach (var t in transfers)
+                {
+                    Apply(t);
+                    Indexed(index, t);
+                }
+                Fail(index.MoveNext(), $"the index holds a transfer {index.Current.Seq} ({index.Current.Id}) that the log does not");
                 previousHash = block.Hash;
             }
-            Fail(reader.MoveNext(), $"transfer {reader.Current.Seq} ({reader.Current.Id}) is in no block");
+            Fail(log.MoveNext(), $"transfer {log.Current.Seq} ({log.Current.Id}) is in no block");
+            var beyond = c.QuerySingleOrDefault<(long Seq, string Id)?>(
+                "SELECT seq, id FROM transfers WHERE seq >= @nextSeq ORDER BY seq LIMIT 1", new { nextSeq }, snapshot);
+            Fail(beyond is not null, $"the index holds a transfer {beyond!.Value.Seq} ({beyond.Value.Id}) that the log does not");
+            Fail(_indexedThrough != long.MaxValue && _indexedThrough > nextSeq - 1,
+                $"the index says it merged up to transfer {_indexedThrough}, but the log ends at {nextSeq - 1}");
+            _indexedBalances ??= new(_balances);
             return (nextSeq - 1, blocks.Count);
+        }
+
+        /// <summary>The log's transfers in sequence, each read back from its payload.</summary>
+        private IEnumerable<Postings.TransferRow> LogPayloads()
+        {
+            var next = 1L;
+            foreach (var segment in LedgerLog.Segments(c, 0, snapshot))
+            {
+                Fail(segment.FirstSeq != next, $"transfer {next} is missing from the log (the next segment starts at {segment.FirstSeq})");
+                var payloads = segment.TryUnpack();
+                Fail(payloads is null, $"the log segment at transfer {segment.FirstSeq} is malformed");
+                foreach (var payload in payloads!)
+                {
+                    var t = Transfer.TryParse(payload);
+                    Fail(t is null, $"transfer {next}: its payload is not a transfer record");
+                    yield return new Postings.TransferRow
+                    {
+                        Seq = next++, Id = t!.Id, Debit = t.Debit, Credit = t.Credit, Asset = t.Asset, Amount = t.Amount,
+                        Timestamp = t.TimestampMicros, Kind = t.Kind, Ref = t.Ref, Payload = payload,
+                    };
+                }
+            }
+        }
+
+        /// <summary>
+        /// Checks the index's row of a transfer the index has merged against the log; once past what it merged, keeps
+        /// the balances as of that point for <see cref="Balances"/>.
+        /// </summary>
+        private void Indexed(IEnumerator<Postings.TransferRow> index, Postings.TransferRow t)
+        {
+            if (t.Seq > _indexedThrough)
+            {
+                return;
+            }
+            Fail(!index.MoveNext() || index.Current.Seq != t.Seq,
+                $"transfer {t.Seq} ({t.Id}) is missing from the index");
+            var row = index.Current;
+            Fail(row.Id != t.Id || row.Debit != t.Debit || row.Credit != t.Credit || row.Asset != t.Asset ||
+                 row.Amount != t.Amount || row.Timestamp != t.Timestamp || row.Kind != t.Kind || row.Ref != t.Ref ||
+                 !row.Payload.AsSpan().SequenceEqual(t.Payload),
+                $"transfer {t.Seq} ({t.Id}): the index differs from the log");
+            if (t.Seq == _indexedThrough)
+            {
+                _indexedBalances = new(_balances);
+            }
         }
 
         private void Apply(Postings.TransferRow t)
@@ -217,7 +306,7 @@ public static class Auditor
             Fail(t.Debit == t.Credit, $"transfer {t.Id} (seq {t.Seq}): debits and credits the same account");
             Fail(!_assets.TryGetValue(t.Asset, out var asset), $"transfer {t.Id} (seq {t.Seq}): unknown asset {t.Asset}");
             var transfer = new Transfer(t.Id, t.Debit, t.Credit, t.Asset, t.Amount, t.Timestamp, t.Kind, t.Ref);
-            Fail(!t.Payload.AsSpan().SequenceEqual(transfer.Payload()), $"transfer {t.Id} (seq {t.Seq}): its columns differ from its signed payload");
+            Fail(!t.Payload.AsSpan().SequenceEqual(transfer.Payload()), $"transfer {t.Id} (seq {t.Seq}): its payload is not in the canonical form");
             var debit = _balances.GetValueOrDefault((t.Debit, t.Asset)) - t.Amount;
             var credit = _balances.GetValueOrDefault((t.Credit, t.Asset)) + t.Amount;
             Fail(debit < 0 && !SystemAccounts.IsIssuance(t.Debit), $"transfer {t.Id} (seq {t.Seq}): overdraws {t.Debit}");
@@ -251,12 +340,12 @@ public static class Auditor
                 "SELECT account, asset, amount FROM balances", transaction: snapshot).ToList();
             foreach (var (account, asset, amount) in stored)
             {
-                var replayed = _balances.GetValueOrDefault((account, asset));
+                var replayed = _indexedBalances!.GetValueOrDefault((account, asset));
                 Fail(replayed != amount,
                     $"balance of {account} in {asset}: the store says {amount}, the transfers give {replayed}");
             }
             var storedKeys = stored.Select(s => (s.Account, s.Asset)).ToHashSet();
-            foreach (var ((account, asset), amount) in _balances)
+            foreach (var ((account, asset), amount) in _indexedBalances!)
             {
                 Fail(amount != 0 && !storedKeys.Contains((account, asset)),
                     $"balance of {account} in {asset}: missing from the store, the transfers give {amount}");

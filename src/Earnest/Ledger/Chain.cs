@@ -37,11 +37,11 @@ public sealed class Chain : ICommitHook
     {
         _database = database;
         _key = key;
+        State = new LedgerState(database.LedgerIndex);
         (_head, _backlog) = database.Read(c =>
         {
             var head = c.QuerySingleOrDefault<BlockRow>("SELECT * FROM blocks ORDER BY height DESC LIMIT 1")?.ToHeader();
-            var lastSeq = c.ExecuteScalar<long?>("SELECT MAX(seq) FROM transfers") ?? 0;
-            return (head, lastSeq > (head?.LastSeq ?? 0));
+            return (head, LedgerLog.LastSeq(c) > (head?.LastSeq ?? 0));
         });
     }
 
@@ -58,7 +58,7 @@ public sealed class Chain : ICommitHook
     }
 
     /// <summary>The writer's working state of balances and posted transfers.</summary>
-    internal LedgerState State { get; } = new();
+    internal LedgerState State { get; }
 
     /// <inheritdoc />
     public void ItemStarting() => State.ItemStarting();
@@ -75,12 +75,10 @@ public sealed class Chain : ICommitHook
         ArgumentNullException.ThrowIfNull(tx);
         _sealing = null;
         State.Flush(tx);
+        LedgerLog.Append(tx, State.Posted);
         var last = _head?.LastSeq ?? 0;
         // The group's own transfers; once, for a ledger written before blocks existed, every transfer after the head.
-        var rows = _backlog
-            ? tx.Query<(long Seq, byte[] Payload)>(
-                "SELECT seq, payload FROM transfers WHERE seq > @last ORDER BY seq", new { last }).ToList()
-            : State.Posted;
+        var rows = _backlog ? LedgerLog.Read(tx.Connection, last, tx.Transaction).ToList() : State.Posted;
         if (rows.Count == 0)
         {
             return;
@@ -120,6 +118,7 @@ public sealed class Chain : ICommitHook
             _head = sealing.Header;
             Remember(sealing);
         }
+        _database.LedgerIndex?.Committed(sealing.Header.LastSeq);
     }
 
     /// <inheritdoc />
@@ -133,7 +132,7 @@ public sealed class Chain : ICommitHook
     public void StoreChanged(StoreTx tx)
     {
         ArgumentNullException.ThrowIfNull(tx);
-        State.GroupFailed();
+        State.StoreChanged();
         var head = tx.QuerySingleOrDefault<BlockRow>("SELECT * FROM blocks ORDER BY height DESC LIMIT 1")?.ToHeader();
         lock (_gate)
         {

@@ -4,29 +4,47 @@ using Earnest.Storage;
 namespace Earnest.Ledger;
 
 /// <summary>
-/// The writer's working state of the ledger, so posting a transfer costs one prepared INSERT: balances are read from
-/// the store once and then kept in memory (only the single writer changes them), written back once per account per
-/// group commit; assets are looked up once. Every change a piece of work makes is logged, so when the piece rolls
-/// back (its savepoint) the state rolls back with it; when a whole commit fails, the state is dropped and re-read.
-/// The transfers a group posts are remembered in order, so the block is sealed without reading them back.
+/// The writer's working state of the ledger, so posting a transfer costs no more than the log needs: balances are
+/// read from the store once and then kept in memory (only the single writer changes them); assets are looked up once.
+/// The transfers a group posts are remembered in order; the commit writes them to the log as one segment and seals
+/// them into a block. Every change a piece of work makes is logged, so when the piece rolls back (its savepoint) the
+/// state rolls back with it; when a whole commit fails, the group's changes are dropped.
+/// <para>
+/// Where the store writes the ledger's indexes in the commit (PostgreSQL: <paramref name="index"/> is null), each
+/// transfer is also inserted into the transfers table and the changed balances are written back once per commit. Where
+/// a <see cref="LedgerIndex"/> builds them beside the writer (the embedded store), nothing but the log is written: an
+/// id is checked against the transfers committed but not yet merged (kept here until the index has them) and then
+/// against the index, and a balance first read comes from the index, which holds every transfer committed before the
+/// account was first touched.
+/// </para>
 /// </summary>
-internal sealed class LedgerState
+internal sealed class LedgerState(LedgerIndex? index)
 {
-    private readonly Dictionary<(string Account, string Asset), long> _balances = [];
-    private readonly HashSet<(string Account, string Asset)> _dirty = [];
+    private readonly Dictionary<(string Account, string Asset), long> _committed = [];
+    private readonly Dictionary<(string Account, string Asset), long> _pending = [];
     private readonly Dictionary<string, long?> _assets = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Pending> _unmerged = new(StringComparer.Ordinal);
+    private readonly Queue<(long Seq, string Id)> _unmergedOrder = new();
+    private readonly List<Pending> _group = [];
     private readonly List<Action> _undo = [];
     private long _lastSeq = -1;
     private DbConnection? _connection;
     private DbCommand? _insert;
     private DbCommand? _selectBalance;
     private DbCommand? _upsertBalance;
+    private DbConnection? _indexConnection;
+    private DbCommand? _indexBalance;
+    private DbCommand? _indexTransfer;
 
     /// <summary>The transfers posted in the current group, in sequence.</summary>
     public List<(long Seq, byte[] Payload)> Posted { get; } = [];
 
     /// <summary>A piece of work starts: changes from here on are undone if it rolls back.</summary>
-    public void ItemStarting() => _undo.Clear();
+    public void ItemStarting()
+    {
+        _undo.Clear();
+        ForgetMerged();
+    }
 
     /// <summary>The piece of work rolled back: undo its changes, newest first.</summary>
     public void ItemRolledBack()
@@ -38,20 +56,48 @@ internal sealed class LedgerState
         _undo.Clear();
     }
 
-    /// <summary>The commit failed: nothing of the group is in the store, so forget everything cached.</summary>
+    /// <summary>The commit failed: nothing of the group is in the store.</summary>
     public void GroupFailed()
     {
-        _lastSeq = -1;
-        _balances.Clear();
-        _dirty.Clear();
+        DropGroup();
+        if (index is null)
+        {
+            // A shared store may have changed under us: read everything again.
+            _committed.Clear();
+            _assets.Clear();
+        }
+    }
+
+    /// <summary>Another server wrote to the shared store: forget everything read from it.</summary>
+    public void StoreChanged()
+    {
+        DropGroup();
+        _committed.Clear();
         _assets.Clear();
+    }
+
+    private void DropGroup()
+    {
+        _lastSeq = -1;
+        _pending.Clear();
         _undo.Clear();
+        foreach (var pending in _group)
+        {
+            _unmerged.Remove(pending.Transfer.Id);
+        }
+        _group.Clear();
         Posted.Clear();
     }
 
     /// <summary>The commit is durable.</summary>
     public void GroupCommitted()
     {
+        foreach (var (key, amount) in _pending)
+        {
+            _committed[key] = amount;
+        }
+        _pending.Clear();
+        _group.Clear();
         _undo.Clear();
         Posted.Clear();
     }
@@ -78,16 +124,26 @@ internal sealed class LedgerState
     /// <summary>The balance of an account in an asset, as this transaction sees it.</summary>
     public long Balance(StoreTx tx, string account, string asset)
     {
-        if (_balances.TryGetValue((account, asset), out var cached))
+        var key = (account, asset);
+        if (_pending.TryGetValue(key, out var amount) || _committed.TryGetValue(key, out amount))
         {
-            return cached;
+            return amount;
         }
-        var select = Command(tx, ref _selectBalance,
-            "SELECT amount FROM balances WHERE account = @account AND asset = @asset", "@account", "@asset");
+        DbCommand select;
+        if (index is null)
+        {
+            select = Command(tx, ref _selectBalance,
+                "SELECT amount FROM balances WHERE account = @account AND asset = @asset", "@account", "@asset");
+        }
+        else
+        {
+            select = IndexCommand(ref _indexBalance,
+                "SELECT amount FROM balances WHERE account = @account AND asset = @asset", "@account", "@asset");
+        }
         select.Parameters[0].Value = account;
         select.Parameters[1].Value = asset;
-        var amount = select.ExecuteScalar() is long stored ? stored : 0;
-        _balances[(account, asset)] = amount;
+        amount = select.ExecuteScalar() is long stored ? stored : 0;
+        _committed[key] = amount;
         return amount;
     }
 
@@ -95,37 +151,120 @@ internal sealed class LedgerState
     public void SetBalance(string account, string asset, long amount)
     {
         var key = (account, asset);
-        var had = _balances.TryGetValue(key, out var before);
-        var wasDirty = !_dirty.Add(key);
-        _balances[key] = amount;
+        var had = _pending.TryGetValue(key, out var before);
+        _pending[key] = amount;
         _undo.Add(() =>
         {
             if (had)
             {
-                _balances[key] = before;
+                _pending[key] = before;
             }
             else
             {
-                _balances.Remove(key);
-            }
-            if (!wasDirty)
-            {
-                _dirty.Remove(key);
+                _pending.Remove(key);
             }
         });
     }
 
     /// <summary>
-    /// Inserts a transfer under the next sequence number (the writer is the only one to insert, so it counts them
-    /// itself rather than ask SQLite for each); null when a transfer with its id exists.
+    /// Takes the next sequence number for a transfer (the writer is the only one to post, so it counts them itself);
+    /// null when a transfer with its id exists.
     /// </summary>
     public long? Insert(StoreTx tx, Transfer transfer, byte[] payload)
     {
         if (_lastSeq < 0)
         {
-            _lastSeq = tx.Scalar<long?>("SELECT MAX(seq) FROM transfers") ?? 0;
+            _lastSeq = LedgerLog.LastSeq(tx.Connection, tx.Transaction);
         }
         var seq = _lastSeq + 1;
+        if (index is null)
+        {
+            if (!InsertRow(tx, seq, transfer, payload))
+            {
+                return null; // the id is taken: nothing was written, and the transaction goes on
+            }
+        }
+        else
+        {
+            if (_unmerged.ContainsKey(transfer.Id) || IndexedTransfer(transfer.Id) is not null)
+            {
+                return null;
+            }
+            var pending = new Pending(seq, transfer, payload);
+            _unmerged[transfer.Id] = pending;
+            _unmergedOrder.Enqueue((seq, transfer.Id));
+            _group.Add(pending);
+        }
+        _lastSeq = seq;
+        var count = Posted.Count;
+        Posted.Add((seq, payload));
+        _undo.Add(() =>
+        {
+            _lastSeq = seq - 1;
+            Posted.RemoveRange(count, Posted.Count - count);
+            if (index is not null)
+            {
+                _unmerged.Remove(transfer.Id);
+                _group.RemoveAt(_group.Count - 1);
+            }
+        });
+        return seq;
+    }
+
+    /// <summary>The transfer holding an id, as this transaction sees it, or null.</summary>
+    public SignedTransfer? Find(StoreTx tx, string id, NetworkKey key)
+    {
+        if (index is null)
+        {
+            return Postings.Find(tx.Connection, id, key, tx.Transaction);
+        }
+        if (_unmerged.TryGetValue(id, out var pending))
+        {
+            return new SignedTransfer(pending.Seq, pending.Transfer, pending.Payload, key);
+        }
+        return IndexedTransfer(id)?.ToSigned(key);
+    }
+
+    /// <summary>Writes every balance the group changed, once each, where the commit writes the indexes.</summary>
+    public void Flush(StoreTx tx)
+    {
+        if (index is not null || _pending.Count == 0)
+        {
+            return;
+        }
+        var upsert = Command(tx, ref _upsertBalance, """
+            INSERT INTO balances(account, asset, amount) VALUES (@account, @asset, @amount)
+            ON CONFLICT(account, asset) DO UPDATE SET amount = excluded.amount
+            """, "@account", "@asset", "@amount");
+        foreach (var ((account, asset), amount) in _pending)
+        {
+            upsert.Parameters[0].Value = account;
+            upsert.Parameters[1].Value = asset;
+            upsert.Parameters[2].Value = amount;
+            upsert.ExecuteNonQuery();
+        }
+    }
+
+    /// <summary>Drops the ids the index now holds from the unmerged tail.</summary>
+    private void ForgetMerged()
+    {
+        if (index is null)
+        {
+            return;
+        }
+        var merged = index.Merged;
+        while (_unmergedOrder.TryPeek(out var next) && next.Seq <= merged)
+        {
+            _unmergedOrder.Dequeue();
+            if (_unmerged.TryGetValue(next.Id, out var pending) && pending.Seq == next.Seq)
+            {
+                _unmerged.Remove(next.Id);
+            }
+        }
+    }
+
+    private bool InsertRow(StoreTx tx, long seq, Transfer transfer, byte[] payload)
+    {
         var insert = Command(tx, ref _insert, """
             INSERT INTO transfers(seq, id, debit, credit, asset, amount, timestamp, kind, ref, payload)
             VALUES (@seq, @id, @debit, @credit, @asset, @amount, @timestamp, @kind, @ref, @payload)
@@ -142,40 +281,33 @@ internal sealed class LedgerState
         p[7].Value = transfer.Kind;
         p[8].Value = (object?)transfer.Ref ?? DBNull.Value;
         p[9].Value = payload;
-        if (insert.ExecuteNonQuery() == 0)
-        {
-            return null; // the id is taken: nothing was written, and the transaction goes on
-        }
-        _lastSeq = seq;
-        var count = Posted.Count;
-        Posted.Add((seq, payload));
-        _undo.Add(() =>
-        {
-            _lastSeq = seq - 1;
-            Posted.RemoveRange(count, Posted.Count - count);
-        });
-        return seq;
+        return insert.ExecuteNonQuery() == 1;
     }
 
-    /// <summary>Writes every balance the group changed, once each.</summary>
-    public void Flush(StoreTx tx)
+    /// <summary>A transfer the index holds, read on the writer's own connection to it (each read sees its latest merge).</summary>
+    private Postings.TransferRow? IndexedTransfer(string id)
     {
-        if (_dirty.Count == 0)
+        var select = IndexCommand(ref _indexTransfer,
+            "SELECT seq, id, debit, credit, asset, amount, timestamp, kind, ref, payload FROM transfers WHERE id = @id", "@id");
+        select.Parameters[0].Value = id;
+        using var reader = select.ExecuteReader();
+        if (!reader.Read())
         {
-            return;
+            return null;
         }
-        var upsert = Command(tx, ref _upsertBalance, """
-            INSERT INTO balances(account, asset, amount) VALUES (@account, @asset, @amount)
-            ON CONFLICT(account, asset) DO UPDATE SET amount = excluded.amount
-            """, "@account", "@asset", "@amount");
-        foreach (var (account, asset) in _dirty)
+        return new Postings.TransferRow
         {
-            upsert.Parameters[0].Value = account;
-            upsert.Parameters[1].Value = asset;
-            upsert.Parameters[2].Value = _balances[(account, asset)];
-            upsert.ExecuteNonQuery();
-        }
-        _dirty.Clear();
+            Seq = reader.GetInt64(0), Id = reader.GetString(1), Debit = reader.GetString(2),
+            Credit = reader.GetString(3), Asset = reader.GetString(4), Amount = reader.GetInt64(5),
+            Timestamp = reader.GetInt64(6), Kind = reader.GetString(7),
+            Ref = reader.IsDBNull(8) ? null : reader.GetString(8), Payload = (byte[])reader.GetValue(9),
+        };
+    }
+
+    private DbCommand IndexCommand(ref DbCommand? command, string sql, params string[] parameters)
+    {
+        _indexConnection ??= index!.OpenReader();
+        return command ??= Create(_indexConnection, sql, parameters);
     }
 
     /// <summary>A prepared command on the writer's connection, made once and bound to the current transaction.</summary>
@@ -191,18 +323,24 @@ internal sealed class LedgerState
             _connection = connection;
             _lastSeq = -1;
         }
-        if (command is null)
-        {
-            command = connection.CreateCommand();
-            command.CommandText = sql;
-            foreach (var name in parameters)
-            {
-                var parameter = command.CreateParameter();
-                parameter.ParameterName = name;
-                command.Parameters.Add(parameter);
-            }
-        }
+        command ??= Create(connection, sql, parameters);
         command.Transaction = tx.Transaction;
         return command;
     }
+
+    private static DbCommand Create(DbConnection connection, string sql, string[] parameters)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var name in parameters)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = name;
+            command.Parameters.Add(parameter);
+        }
+        return command;
+    }
+
+    /// <summary>A transfer posted here and not yet in the index.</summary>
+    private sealed record Pending(long Seq, Transfer Transfer, byte[] Payload);
 }

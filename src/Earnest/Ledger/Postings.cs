@@ -44,7 +44,7 @@ public static class Postings
     /// <summary>
     /// Posts a transfer, or answers why not. On anything but <see cref="TransferResult.Ok"/> nothing was written;
     /// on <see cref="TransferResult.Exists"/> <paramref name="posted"/> is the original. The common path is one
-    /// prepared INSERT: balances and assets come from the writer's state (<see cref="LedgerState"/>).
+    /// entry in the writer's state, which the commit writes to the log: balances and assets come from it (<see cref="LedgerState"/>).
     /// </summary>
     public static TransferResult Post(StoreTx tx, NetworkKey key, TransferRequest request, out SignedTransfer? posted)
     {
@@ -75,7 +75,7 @@ public static class Postings
         if (insufficient || aboveCap)
         {
             // A retry of a transfer made when the funds were there is still answered as a retry.
-            var original = Find(tx.Connection, request.Id, key, tx.Transaction);
+            var original = state.Find(tx, request.Id, key);
             if (original is not null)
             {
                 return Retry(original, request, out posted);
@@ -87,7 +87,7 @@ public static class Postings
         var payload = transfer.Payload();
         if (state.Insert(tx, transfer, payload) is not { } seq)
         {
-            return Retry(Find(tx.Connection, request.Id, key, tx.Transaction)!, request, out posted);
+            return Retry(state.Find(tx, request.Id, key)!, request, out posted);
         }
         var creditBefore = state.Balance(tx, request.Credit, request.Asset);
         var debitAfter = checked(debitBefore - request.Amount);

@@ -118,6 +118,63 @@ public sealed record Transfer(string Id, string Debit, string Credit, string Ass
         return buffer.WrittenSpan.ToArray();
     }
 
+    /// <summary>
+    /// Reads a transfer back from its payload; null when the bytes are not a transfer record with every field. (It
+    /// does not insist on the exact form: a caller that must, compares <see cref="Payload()"/> of the result.)
+    /// </summary>
+    public static Transfer? TryParse(ReadOnlySpan<byte> payload)
+    {
+        string? id = null, debit = null, credit = null, asset = null, kind = null, reference = null;
+        long? amount = null, timestamp = null;
+        try
+        {
+            var reader = new Utf8JsonReader(payload);
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return null;
+            }
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var field = reader.ValueTextEquals("id"u8) ? 0
+                    : reader.ValueTextEquals("debit"u8) ? 1
+                    : reader.ValueTextEquals("credit"u8) ? 2
+                    : reader.ValueTextEquals("asset"u8) ? 3
+                    : reader.ValueTextEquals("amount"u8) ? 4
+                    : reader.ValueTextEquals("timestamp"u8) ? 5
+                    : reader.ValueTextEquals("kind"u8) ? 6
+                    : reader.ValueTextEquals("ref"u8) ? 7
+                    : -1;
+                if (field < 0 || !reader.Read())
+                {
+                    return null;
+                }
+                switch (field)
+                {
+                    case 0: id = reader.GetString(); break;
+                    case 1: debit = reader.GetString(); break;
+                    case 2: credit = reader.GetString(); break;
+                    case 3: asset = reader.GetString(); break;
+                    case 4: amount = reader.GetInt64(); break;
+                    case 5: timestamp = Time.ToMicros(reader.GetDateTimeOffset()); break;
+                    case 6: kind = reader.GetString(); break;
+                    default: reference = reader.TokenType == JsonTokenType.Null ? null : reader.GetString(); break;
+                }
+            }
+            if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
+            {
+                return null;
+            }
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException)
+        {
+            return null;
+        }
+        return id is null || debit is null || credit is null || asset is null || kind is null || amount is null ||
+               timestamp is null
+            ? null
+            : new Transfer(id, debit, credit, asset, amount.Value, timestamp.Value, kind, reference);
+    }
+
     [ThreadStatic]
     private static ArrayBufferWriter<byte>? t_buffer;
 

@@ -63,6 +63,12 @@ public abstract class Database : IDisposable
     /// <summary>The ledger's hooks into each commit; set once, before the first write.</summary>
     public ICommitHook? Hook { get; set; }
 
+    /// <summary>
+    /// The ledger's indexes when this store builds them beside the writer (the embedded store); null when the commit
+    /// writes them itself. Reads wait for it to hold every committed transfer.
+    /// </summary>
+    public Ledger.LedgerIndex? LedgerIndex { get; protected init; }
+
     /// <summary>The writer's connection, open for the store's life.</summary>
     protected abstract DbConnection Writer { get; }
 
@@ -72,7 +78,7 @@ public abstract class Database : IDisposable
     /// <summary>Starts the writer thread, once the writer connection is open and migrated.</summary>
     protected void StartWriter()
     {
-        _lastMicros = Writer.ExecuteScalar<long?>("SELECT MAX(timestamp) FROM transfers") ?? 0;
+        _lastMicros = Ledger.LedgerLog.LastTimestamp(Writer);
         _writerThread = new Thread(RunWriter) { IsBackground = true, Name = "earnest-writer" };
         _writerThread.Start();
     }
@@ -111,9 +117,14 @@ public abstract class Database : IDisposable
         return item.Task;
     }
 
-    /// <summary>Runs read-only work on its own connection, beside any writer.</summary>
+    /// <summary>
+    /// Runs read-only work on its own connection, beside any writer, once the ledger's indexes hold every transfer
+    /// committed before the call (so a caller reads its own writes).
+    /// </summary>
     public T Read<T>(Func<DbConnection, T> work)
     {
+        ArgumentNullException.ThrowIfNull(work);
+        LedgerIndex?.AwaitCurrent();
         using var connection = OpenReader();
         return work(connection);
     }
@@ -228,6 +239,7 @@ public abstract class Database : IDisposable
         {
             _queue.Writer.TryComplete();
             _writerThread?.Join();
+            LedgerIndex?.Dispose();
             Writer.Dispose();
         }
     }

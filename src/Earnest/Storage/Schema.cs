@@ -1,3 +1,6 @@
+using System.Data.Common;
+using Dapper;
+
 namespace Earnest.Storage;
 
 /// <summary>
@@ -96,7 +99,42 @@ internal static class Schema
         // and right, the last regular task it was leased) are a row of their own, so a lease no longer reads the
         // contributor's history and the next-task scan starts after its last task.
         CountsOnCampaigns("INTEGER", "VIRTUAL", " WITHOUT ROWID"),
+        // The ledger's log (docs/ledger.md): each commit's transfers as one packed row, the truth from which the
+        // transfers by id and by account and the balances are derived. On this store those indexes move to a file of
+        // their own, built beside the writer (LedgerIndex): a row and three index entries per transfer in the commit
+        // cost two thirds of its time (bench/README.md §4). The existing transfers are packed into the log, one
+        // segment per block (FinishVersion), and the new index file is built from it when the store next opens. The
+        // store gets an identity so that an index file is never taken for another store's.
+        $"""
+        {LedgerLogTable("INTEGER", "BLOB")}
+        INSERT INTO meta(key, value) VALUES ('store_id', lower(hex(randomblob(16))));
+        """,
     ];
+
+    /// <summary>The version that introduced the ledger's log.</summary>
+    public const int LogVersion = 6;
+
+    /// <summary>The log's table in a dialect's spelling (the PostgreSQL schema applies the same).</summary>
+    internal static string LedgerLogTable(string integer, string blob) =>
+        $"CREATE TABLE ledger_log(first_seq {integer} PRIMARY KEY, count {integer} NOT NULL, payloads {blob} NOT NULL);";
+
+    /// <summary>
+    /// What a version needs beyond its SQL, run in the same transaction right after it: packing the existing
+    /// transfers into the log; on the embedded store (<paramref name="indexesMove"/>) the tables it replaces go, to be
+    /// rebuilt in the index file.
+    /// </summary>
+    internal static void FinishVersion(int version, DbConnection connection, DbTransaction transaction, bool indexesMove)
+    {
+        if (version != LogVersion)
+        {
+            return;
+        }
+        Ledger.LedgerLog.Backfill(connection, transaction);
+        if (indexesMove)
+        {
+            connection.Execute("DROP TABLE transfers; DROP TABLE balances;", transaction: transaction);
+        }
+    }
 
     /// <summary>
     /// Version 5 (the counts leasing keeps instead of counting rows) in a dialect's spelling: its integer type, how it

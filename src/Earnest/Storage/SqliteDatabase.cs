@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Dapper;
+using Earnest.Ledger;
 using Microsoft.Data.Sqlite;
 
 namespace Earnest.Storage;
@@ -33,7 +34,28 @@ public sealed class SqliteDatabase : Database
         // touching thousands of random index pages spills them to the WAL before it commits.
         _writer.Execute($"PRAGMA journal_mode=WAL; PRAGMA cache_size=-{WriterCacheKiB};");
         Migrate();
+        var storeId = _writer.ExecuteScalar<string>("SELECT value FROM meta WHERE key = 'store_id'")!;
+        LedgerIndex = new LedgerIndex(() => OpenFile(IndexPath, WriterCacheKiB / 4), () => OpenFile(path, 0), storeId);
         StartWriter();
+    }
+
+    /// <summary>The file of the ledger's indexes beside the database file (<see cref="Ledger.LedgerIndex"/>).</summary>
+    public string IndexPath => IndexPathOf(Path);
+
+    /// <summary>The index file of a database file: <c>earnest.db</c> → <c>earnest.index.db</c>.</summary>
+    public static string IndexPathOf(string databasePath) => System.IO.Path.ChangeExtension(databasePath, ".index.db");
+
+    /// <summary>A connection of its own to one of the store's files (the log's reader, the index's writer).</summary>
+    private SqliteConnection OpenFile(string file, int cacheKiB)
+    {
+        var connection = new SqliteConnection(new SqliteConnectionStringBuilder(_connectionString)
+        {
+            DataSource = file,
+            Pooling = false,
+        }.ToString());
+        connection.Open();
+        connection.Execute("PRAGMA busy_timeout=30000;" + (cacheKiB > 0 ? $" PRAGMA cache_size=-{cacheKiB};" : ""));
+        return connection;
     }
 
     /// <summary>The database file.</summary>
@@ -66,6 +88,7 @@ public sealed class SqliteDatabase : Database
         {
             using var transaction = _writer.BeginTransaction();
             _writer.Execute(Schema.Versions[v], transaction: transaction);
+            Schema.FinishVersion(v + 1, _writer, transaction, indexesMove: true);
             _writer.Execute($"PRAGMA user_version = {v + 1}", transaction: transaction);
             transaction.Commit();
         }
@@ -78,7 +101,21 @@ public sealed class SqliteDatabase : Database
         // connection string's DefaultTimeout (30 s), and this runs on every read.
         var connection = new SqliteConnection(_connectionString);
         connection.Open();
+        AttachIndex(connection, IndexPath);
         return connection;
+    }
+
+    /// <summary>
+    /// Attaches the index file to a connection (once: a pooled connection keeps it), so that <c>transfers</c> and
+    /// <c>balances</c> name its tables.
+    /// </summary>
+    public static void AttachIndex(SqliteConnection connection, string indexPath)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        if (connection.ExecuteScalar<long>("SELECT COUNT(*) FROM pragma_database_list WHERE name = 'ix'") == 0)
+        {
+            connection.Execute("ATTACH DATABASE @indexPath AS ix", new { indexPath });
+        }
     }
 
     /// <inheritdoc />

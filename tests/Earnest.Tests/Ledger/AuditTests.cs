@@ -3,6 +3,7 @@ using Dapper;
 using Earnest.Audit;
 using Earnest.Identity;
 using Earnest.Ledger;
+using Earnest.Storage;
 using Earnest.Market;
 using Earnest.Tests.Support;
 using Microsoft.Data.Sqlite;
@@ -74,8 +75,10 @@ public sealed class AuditTests
 
     private static void Edit(string folder, string sql)
     {
-        using var connection = new SqliteConnection($"Data Source={Path.Combine(folder, Node.DatabaseFile)};Pooling=False");
+        var path = Path.Combine(folder, Node.DatabaseFile);
+        using var connection = new SqliteConnection($"Data Source={path};Pooling=False");
         connection.Open();
+        SqliteDatabase.AttachIndex(connection, SqliteDatabase.IndexPathOf(path));
         Assert.True(connection.Execute(sql) > 0, $"the edit changed nothing: {sql}");
     }
 
@@ -102,15 +105,23 @@ public sealed class AuditTests
     }
 
     [Theory]
+    // The log is the truth: a payout's amount edited in it (its payload still well-formed) breaks its block's root.
+    [InlineData("""
+        UPDATE ledger_log SET payloads = CAST(replace(CAST(payloads AS TEXT), '"amount":100,', '"amount":101,') AS BLOB)
+        WHERE first_seq = (SELECT MAX(first_seq) FROM ledger_log WHERE instr(CAST(payloads AS TEXT), '"kind":"payout"') > 0)
+        """, "the Merkle root of its transfers does not match its header")]
+    [InlineData("DELETE FROM ledger_log WHERE first_seq = (SELECT first_seq FROM ledger_log ORDER BY first_seq LIMIT 1 OFFSET 3)",
+        "is missing from the log")]
+    // The index (transfers by id and account, balances) is derived from the log and must agree with it.
     [InlineData("UPDATE transfers SET amount = amount + 1 WHERE seq = (SELECT MIN(seq) FROM transfers WHERE kind = 'payout')",
-        "its columns differ from its signed payload")]
+        "the index differs from the log")]
     [InlineData("""
         UPDATE transfers SET amount = amount + 1,
             payload = CAST(replace(CAST(payload AS TEXT), '"amount":100,', '"amount":101,') AS BLOB)
         WHERE seq = (SELECT MIN(seq) FROM transfers WHERE kind = 'payout')
-        """, "the Merkle root of its transfers does not match its header")]
+        """, "the index differs from the log")]
     [InlineData("DELETE FROM transfers WHERE seq = (SELECT MIN(seq) FROM transfers WHERE kind = 'payout')",
-        "is missing")]
+        "is missing from the index")]
     [InlineData("""
         UPDATE blocks SET height = -2 WHERE height = 2;
         UPDATE blocks SET height = 2 WHERE height = 3;
@@ -157,7 +168,7 @@ public sealed class AuditTests
     }
 
     [Fact]
-    public async Task any_single_changed_byte_of_any_transfer_or_block_is_caught()
+    public async Task any_single_changed_bit_of_the_log_or_a_block_is_caught()
     {
         var folder = await HistoryAsync();
         try
@@ -170,10 +181,11 @@ public sealed class AuditTests
                 try
                 {
                     File.Copy(path, Path.Combine(copy, Node.DatabaseFile));
+                    File.Copy(SqliteDatabase.IndexPathOf(path), SqliteDatabase.IndexPathOf(Path.Combine(copy, Node.DatabaseFile)));
                     File.Copy(Path.Combine(folder, Node.KeyFile), Path.Combine(copy, Node.KeyFile));
                     var (table, column) = (trial % 3) switch
                     {
-                        0 => ("transfers", "payload"),
+                        0 => ("ledger_log", "payloads"),
                         1 => ("blocks", "header"),
                         _ => ("blocks", "merkle_root"),
                     };

@@ -1,5 +1,6 @@
 using Dapper;
 using Earnest.Audit;
+using Earnest.Storage;
 using Earnest.Tests.Support;
 using Microsoft.Data.Sqlite;
 using Xunit;
@@ -10,7 +11,7 @@ namespace Earnest.Tests.Storage;
 public sealed class MigrationTests
 {
     [Fact]
-    public async Task a_version_3_database_with_a_market_in_progress_migrates_and_its_counts_are_backfilled()
+    public async Task a_version_3_database_with_a_market_in_progress_migrates_its_counts_and_its_ledger_into_the_log()
     {
         var folder = TempFolder.Create();
         try
@@ -32,10 +33,28 @@ public sealed class MigrationTests
                     }
                 }
             }
-            // Back to version 3: what versions 4 and 5 added is removed, as a database written before them lacks it.
-            using (var c = new SqliteConnection($"Data Source={Path.Combine(folder, Node.DatabaseFile)};Pooling=False"))
+            // Back to version 3: what versions 4 to 6 added is removed, as a database written before them lacks it. The
+            // transfers and balances go back into the database file, from the index file that version 6 built.
+            var path = Path.Combine(folder, Node.DatabaseFile);
+            using (var c = new SqliteConnection($"Data Source={path};Pooling=False"))
             {
                 c.Open();
+                c.Execute("ATTACH DATABASE @index AS ix", new { index = SqliteDatabase.IndexPathOf(path) });
+                c.Execute("""
+                    CREATE TABLE main.transfers(
+                        seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, debit TEXT NOT NULL, credit TEXT NOT NULL,
+                        asset TEXT NOT NULL, amount INTEGER NOT NULL, timestamp INTEGER NOT NULL, kind TEXT NOT NULL,
+                        ref TEXT NULL, payload BLOB NOT NULL);
+                    CREATE INDEX main.transfers_debit ON transfers(debit, seq);
+                    CREATE INDEX main.transfers_credit ON transfers(credit, seq);
+                    INSERT INTO main.transfers SELECT * FROM ix.transfers;
+                    CREATE TABLE main.balances(
+                        account TEXT NOT NULL, asset TEXT NOT NULL, amount INTEGER NOT NULL,
+                        PRIMARY KEY(account, asset)) WITHOUT ROWID;
+                    INSERT INTO main.balances SELECT * FROM ix.balances;
+                    DETACH DATABASE ix;
+                    DROP TABLE ledger_log; DELETE FROM meta WHERE key = 'store_id';
+                    """);
                 c.Execute("""
                     DROP INDEX submissions_campaign; DROP INDEX tasks_with_room; DROP INDEX submissions_pending;
                     DROP TABLE participants;
@@ -46,6 +65,8 @@ public sealed class MigrationTests
                     PRAGMA user_version = 3;
                     """);
             }
+            File.Delete(SqliteDatabase.IndexPathOf(path));
+            SqliteConnection.ClearAllPools();
             await using (var t = await StartAsync(folder))
             {
                 var report = Auditor.Run(folder); // recounts the backfilled counts against the rows
@@ -53,6 +74,11 @@ public sealed class MigrationTests
                 var counts = t.Node.Database.Read(c => c.QuerySingle<(long Active, long Pending, long Gold)>(
                     "SELECT active_leases, pending_submissions, gold_count FROM campaigns WHERE id = @campaign", new { campaign }));
                 Assert.True(counts.Active > 0 && counts.Gold == 3, counts.ToString());
+                // The transfers were packed into the log a segment per block, and the index was built from it.
+                var (segments, blocks, transfers) = t.Node.Database.Read(c => c.QuerySingle<(long, long, long)>(
+                    "SELECT (SELECT COUNT(*) FROM ledger_log), (SELECT COUNT(*) FROM blocks), (SELECT COUNT(*) FROM transfers)"));
+                Assert.True(blocks > 1 && segments == blocks && transfers == t.Node.Chain.Head!.LastSeq,
+                    $"{segments} segments, {blocks} blocks, {transfers} transfers indexed");
                 // And the market goes on from there.
                 var next = (await t.Node.Work.LeaseAsync(TestNode.NewAddress(), campaign)).AssertOk();
                 Assert.NotNull(next);

@@ -1,0 +1,267 @@
+using System.Data.Common;
+using Dapper;
+
+namespace Earnest.Ledger;
+
+/// <summary>
+/// The embedded store's ledger indexes — transfers by id and by account, and balances — kept in a file of their own
+/// and built from the log (<see cref="LedgerLog"/>) by a thread beside the writer, so a commit writes one log row per
+/// block instead of a row and three index entries per transfer, and the index's writes go on the other core (SQLite
+/// lets one writer per file). The index records how far it has merged in the same transaction as the rows, so after a
+/// crash it resumes from there; an index file that is missing, of another version, of another store or ahead of the
+/// log is rebuilt from the log. Reads that need it wait until it holds every committed transfer
+/// (<see cref="AwaitCurrent"/>); the writer itself checks new ids against the index and its own not-yet-merged tail.
+/// </summary>
+public sealed class LedgerIndex : IDisposable
+{
+    /// <summary>The index file's layout version; a file of another is rebuilt.</summary>
+    public const int Version = 1;
+
+    /// <summary>Most transfers merged in one index transaction.</summary>
+    public const int MaxBatch = 50_000;
+
+    /// <summary>How long a read waits for the index to catch up before it fails.</summary>
+    public static readonly TimeSpan ReadTimeout = TimeSpan.FromSeconds(60);
+
+    private const string Tables = """
+        CREATE TABLE transfers(
+            seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, debit TEXT NOT NULL, credit TEXT NOT NULL,
+            asset TEXT NOT NULL, amount INTEGER NOT NULL, timestamp INTEGER NOT NULL, kind TEXT NOT NULL,
+            ref TEXT NULL, payload BLOB NOT NULL);
+        CREATE INDEX transfers_debit ON transfers(debit, seq);
+        CREATE INDEX transfers_credit ON transfers(credit, seq);
+        CREATE TABLE balances(
+            account TEXT NOT NULL, asset TEXT NOT NULL, amount INTEGER NOT NULL,
+            PRIMARY KEY(account, asset)) WITHOUT ROWID;
+        CREATE TABLE merged(store TEXT NOT NULL, seq INTEGER NOT NULL);
+        """;
+
+    private readonly Func<DbConnection> _openIndex;
+    private readonly Func<DbConnection> _openLog;
+    private readonly object _gate = new();
+    private readonly Thread _thread;
+    private long _merged;
+    private long _committed;
+    private bool _stopping;
+    private Exception? _failure;
+
+    /// <summary>
+    /// Opens (building or rebuilding when needed) the index of the store <paramref name="storeId"/> and merges the
+    /// whole log before returning, so the node starts with a current index; then keeps merging in the background.
+    /// </summary>
+    public LedgerIndex(Func<DbConnection> openIndex, Func<DbConnection> openLog, string storeId)
+    {
+        _openIndex = openIndex;
+        _openLog = openLog;
+        long logEnd;
+        using (var log = openLog())
+        {
+            logEnd = LedgerLog.LastSeq(log);
+        }
+        using (var index = openIndex())
+        {
+            _merged = Prepare(index, storeId, logEnd);
+        }
+        _committed = logEnd;
+        MergeAvailable();
+        _thread = new Thread(Run) { IsBackground = true, Name = "earnest-ledger-index" };
+        _thread.Start();
+    }
+
+    /// <summary>The sequence number of the last transfer the index holds.</summary>
+    public long Merged => Volatile.Read(ref _merged);
+
+    /// <summary>A connection of its own to the index file, for the writer's lookups (each sees the latest merge).</summary>
+    public DbConnection OpenReader() => _openIndex();
+
+    /// <summary>The writer committed transfers up to <paramref name="lastSeq"/>: merge them.</summary>
+    public void Committed(long lastSeq)
+    {
+        lock (_gate)
+        {
+            if (lastSeq > _committed)
+            {
+                _committed = lastSeq;
+                Monitor.PulseAll(_gate);
+            }
+        }
+    }
+
+    /// <summary>Waits until the index holds every transfer committed before the call.</summary>
+    public void AwaitCurrent()
+    {
+        lock (_gate)
+        {
+            var target = _committed;
+            var deadline = DateTime.UtcNow + ReadTimeout;
+            while (_merged < target)
+            {
+                var left = deadline - DateTime.UtcNow;
+                if (left <= TimeSpan.Zero)
+                {
+                    throw new TimeoutException(
+                        $"the ledger index holds transfers up to {_merged} of {target}" +
+                        (_failure is null ? "" : $"; it last failed with: {_failure.Message}"));
+                }
+                Monitor.Wait(_gate, left);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Creates the tables, or clears them when the file belongs to another store, is of another version or holds
+    /// more than the log; answers how far the index has merged.
+    /// </summary>
+    private static long Prepare(DbConnection index, string storeId, long logEnd)
+    {
+        index.Execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
+        var version = index.ExecuteScalar<long>("PRAGMA user_version");
+        var state = version == Version
+            ? index.QuerySingleOrDefault<(string Store, long Seq)?>("SELECT store, seq FROM merged")
+            : null;
+        if (state is { } s && s.Store == storeId && s.Seq <= logEnd)
+        {
+            return s.Seq;
+        }
+        using var transaction = index.BeginTransaction();
+        foreach (var table in new[] { "transfers", "balances", "merged" })
+        {
+            index.Execute($"DROP TABLE IF EXISTS {table}", transaction: transaction);
+        }
+        index.Execute(Tables, transaction: transaction);
+        index.Execute("INSERT INTO merged(store, seq) VALUES (@storeId, 0)", new { storeId }, transaction);
+        index.Execute($"PRAGMA user_version = {Version}", transaction: transaction);
+        transaction.Commit();
+        return 0;
+    }
+
+    private void Run()
+    {
+        while (true)
+        {
+            lock (_gate)
+            {
+                while (!_stopping && _merged >= _committed)
+                {
+                    Monitor.Wait(_gate);
+                }
+                if (_stopping)
+                {
+                    return;
+                }
+            }
+            try
+            {
+                MergeAvailable();
+            }
+            catch (Exception ex) when (ex is DbException or IOException or InvalidDataException)
+            {
+                // The disk or the file failed: readers waiting learn why; try again shortly.
+                lock (_gate)
+                {
+                    _failure = ex;
+                    Monitor.Wait(_gate, TimeSpan.FromSeconds(1));
+                }
+            }
+        }
+    }
+
+    /// <summary>Merges the log from where the index stands to its end, in batches.</summary>
+    private void MergeAvailable()
+    {
+        using var log = _openLog();
+        using var index = _openIndex();
+        var batch = new List<(long Seq, Transfer Transfer, byte[] Payload)>(MaxBatch);
+        foreach (var (seq, payload) in LedgerLog.Read(log, Merged))
+        {
+            batch.Add((seq, Transfer.TryParse(payload) ??
+                throw new InvalidDataException($"the log's transfer {seq} is not a transfer record"), payload));
+            if (batch.Count >= MaxBatch)
+            {
+                Write(index, batch);
+                batch.Clear();
+            }
+        }
+        Write(index, batch);
+    }
+
+    private void Write(DbConnection index, List<(long Seq, Transfer Transfer, byte[] Payload)> batch)
+    {
+        if (batch.Count == 0)
+        {
+            return;
+        }
+        using var transaction = index.BeginTransaction();
+        using var insert = Prepared(index, transaction, """
+            INSERT INTO transfers(seq, id, debit, credit, asset, amount, timestamp, kind, ref, payload)
+            VALUES (@seq, @id, @debit, @credit, @asset, @amount, @timestamp, @kind, @ref, @payload)
+            """, "@seq", "@id", "@debit", "@credit", "@asset", "@amount", "@timestamp", "@kind", "@ref", "@payload");
+        var deltas = new Dictionary<(string Account, string Asset), long>();
+        foreach (var (seq, t, payload) in batch)
+        {
+            var p = insert.Parameters;
+            p[0].Value = seq;
+            p[1].Value = t.Id;
+            p[2].Value = t.Debit;
+            p[3].Value = t.Credit;
+            p[4].Value = t.Asset;
+            p[5].Value = t.Amount;
+            p[6].Value = t.TimestampMicros;
+            p[7].Value = t.Kind;
+            p[8].Value = (object?)t.Ref ?? DBNull.Value;
+            p[9].Value = payload;
+            insert.ExecuteNonQuery();
+            deltas[(t.Debit, t.Asset)] = deltas.GetValueOrDefault((t.Debit, t.Asset)) - t.Amount;
+            deltas[(t.Credit, t.Asset)] = deltas.GetValueOrDefault((t.Credit, t.Asset)) + t.Amount;
+        }
+        using var upsert = Prepared(index, transaction, """
+            INSERT INTO balances(account, asset, amount) VALUES (@account, @asset, @amount)
+            ON CONFLICT(account, asset) DO UPDATE SET amount = amount + excluded.amount
+            """, "@account", "@asset", "@amount");
+        // In key order, so the balance pages are written in one pass.
+        foreach (var ((account, asset), delta) in deltas.OrderBy(d => d.Key.Account, StringComparer.Ordinal)
+                     .ThenBy(d => d.Key.Asset, StringComparer.Ordinal))
+        {
+            upsert.Parameters[0].Value = account;
+            upsert.Parameters[1].Value = asset;
+            upsert.Parameters[2].Value = delta;
+            upsert.ExecuteNonQuery();
+        }
+        var last = batch[^1].Seq;
+        index.Execute("UPDATE merged SET seq = @last", new { last }, transaction);
+        transaction.Commit();
+        lock (_gate)
+        {
+            _merged = last;
+            _failure = null;
+            Monitor.PulseAll(_gate);
+        }
+    }
+
+    private static DbCommand Prepared(DbConnection connection, DbTransaction transaction, string sql,
+        params string[] parameters)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = transaction;
+        foreach (var name in parameters)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = name;
+            command.Parameters.Add(parameter);
+        }
+        command.Prepare();
+        return command;
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _stopping = true;
+            Monitor.PulseAll(_gate);
+        }
+        _thread.Join();
+    }
+}
