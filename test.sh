@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of Earnest and ends with one line: "N passed, N failed" (", N skipped" when any were skipped).
 # It installs what the tests need when it is missing: Node.js (the client written in a second language), curl and
-# jq (the README walkthrough), Chromium (the web app tests), PostgreSQL (the PostgreSQL store's tests).
+# jq (the README walkthrough), Chromium (the web app tests), PostgreSQL (the PostgreSQL store's tests), and the
+# pinned npm packages of the Solana reference client (tests/clients/solana).
 set -uo pipefail
 cd "$(dirname "$0")"
 
@@ -15,6 +16,7 @@ need_package() { # need_package <command> <debian package>
   fi
 }
 need_package node nodejs
+need_package npm npm
 need_package curl curl
 need_package jq jq
 need_package chromium chromium # the web apps are tested in a real browser (Playwright drives Debian's build)
@@ -24,6 +26,9 @@ if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   if [ -z "$apt_updated" ]; then as_root apt-get update -qq && apt_updated=1; fi
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
 fi
+
+# The Solana encoder is compared with @solana/kit: install its pinned packages when missing or older than package.json.
+[ tests/clients/solana/node_modules/.package-lock.json -nt tests/clients/solana/package.json ] || (cd tests/clients/solana && npm install --no-audit --no-fund)
 
 results=artifacts/test-results
 rm -rf "$results"
