@@ -17,8 +17,23 @@ public sealed class LedgerIndex : IDisposable
     /// <summary>The index file's layout version; a file of another is rebuilt.</summary>
     public const int Version = 1;
 
-    /// <summary>Most transfers merged in one index transaction.</summary>
-    public const int MaxBatch = 50_000;
+    /// <summary>
+    /// Most transfers merged in one index transaction; between batches the index looks again whether it should go on
+    /// (a writer busy again, with no read waiting, has the disk to itself).
+    /// </summary>
+    public const int MaxBatch = 20_000;
+
+    /// <summary>
+    /// While the writer keeps committing, the index merges only when a read waits for it or this many transfers wait
+    /// to be merged: a burst of payments is committed on one core without the index's writes on the other.
+    /// </summary>
+    public const int EagerLag = 1_000_000;
+
+    /// <summary>Beyond this many unmerged transfers the writer waits for the index (its tail of ids is in memory).</summary>
+    public const int MaxLag = 2 * EagerLag;
+
+    /// <summary>With transfers to merge and none of the reasons to, the index looks again this often.</summary>
+    public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(2);
 
     /// <summary>How long a read waits for the index to catch up before it fails.</summary>
     public static readonly TimeSpan ReadTimeout = TimeSpan.FromSeconds(60);
@@ -43,16 +58,19 @@ public sealed class LedgerIndex : IDisposable
     private long _merged;
     private long _committed;
     private bool _stopping;
+    private int _waiting;
+    private readonly Func<bool> _writerIdle;
     private Exception? _failure;
 
     /// <summary>
     /// Opens (building or rebuilding when needed) the index of the store <paramref name="storeId"/> and merges the
     /// whole log before returning, so the node starts with a current index; then keeps merging in the background.
     /// </summary>
-    public LedgerIndex(Func<DbConnection> openIndex, Func<DbConnection> openLog, string storeId)
+    public LedgerIndex(Func<DbConnection> openIndex, Func<DbConnection> openLog, string storeId, Func<bool> writerIdle)
     {
         _openIndex = openIndex;
         _openLog = openLog;
+        _writerIdle = writerIdle;
         long logEnd;
         using (var log = openLog())
         {
@@ -63,7 +81,10 @@ public sealed class LedgerIndex : IDisposable
             _merged = Prepare(index, storeId, logEnd);
         }
         _committed = logEnd;
-        MergeAvailable();
+        while (Merged < logEnd)
+        {
+            MergeBatch();
+        }
         _thread = new Thread(Run) { IsBackground = true, Name = "earnest-ledger-index" };
         _thread.Start();
     }
@@ -87,26 +108,62 @@ public sealed class LedgerIndex : IDisposable
         }
     }
 
+    /// <summary>The writer starts a piece of work: it waits here while the index is <see cref="MaxLag"/> transfers behind.</summary>
+    public void AwaitRoom()
+    {
+        if (Volatile.Read(ref _committed) - Merged <= MaxLag)
+        {
+            return;
+        }
+        lock (_gate)
+        {
+            var target = _committed - EagerLag;
+            Wait(target, () => $"the ledger index holds transfers up to {_merged}; the writer waits for {target}");
+        }
+    }
+
     /// <summary>Waits until the index holds every transfer committed before the call.</summary>
     public void AwaitCurrent()
     {
+        if (Merged >= Volatile.Read(ref _committed))
+        {
+            return;
+        }
         lock (_gate)
         {
             var target = _committed;
-            var deadline = DateTime.UtcNow + ReadTimeout;
+            Wait(target, () => $"the ledger index holds transfers up to {_merged} of {target}");
+        }
+    }
+
+    /// <summary>Waits, holding the gate, until the index reaches <paramref name="target"/>; the merger is told someone waits.</summary>
+    private void Wait(long target, Func<string> describe)
+    {
+        var deadline = DateTime.UtcNow + ReadTimeout;
+        _waiting++;
+        try
+        {
+            Monitor.PulseAll(_gate);
             while (_merged < target)
             {
                 var left = deadline - DateTime.UtcNow;
                 if (left <= TimeSpan.Zero)
                 {
-                    throw new TimeoutException(
-                        $"the ledger index holds transfers up to {_merged} of {target}" +
+                    throw new TimeoutException(describe() +
                         (_failure is null ? "" : $"; it last failed with: {_failure.Message}"));
                 }
                 Monitor.Wait(_gate, left);
             }
         }
+        finally
+        {
+            _waiting--;
+        }
     }
+
+    /// <summary>True, under the gate, when there is something to merge and now is the time.</summary>
+    private bool Due() => _merged < _committed &&
+        (_waiting > 0 || _committed - _merged >= EagerLag || _writerIdle());
 
     /// <summary>
     /// Creates the tables, or clears them when the file belongs to another store, is of another version or holds
@@ -141,9 +198,17 @@ public sealed class LedgerIndex : IDisposable
         {
             lock (_gate)
             {
-                while (!_stopping && _merged >= _committed)
+                while (!_stopping && !Due())
                 {
-                    Monitor.Wait(_gate);
+                    // With transfers to merge, look again soon: the writer may have gone idle.
+                    if (_merged < _committed)
+                    {
+                        Monitor.Wait(_gate, PollInterval);
+                    }
+                    else
+                    {
+                        Monitor.Wait(_gate);
+                    }
                 }
                 if (_stopping)
                 {
@@ -152,7 +217,7 @@ public sealed class LedgerIndex : IDisposable
             }
             try
             {
-                MergeAvailable();
+                MergeBatch();
             }
             catch (Exception ex) when (ex is DbException or IOException or InvalidDataException)
             {
@@ -166,20 +231,19 @@ public sealed class LedgerIndex : IDisposable
         }
     }
 
-    /// <summary>Merges the log from where the index stands to its end, in batches.</summary>
-    private void MergeAvailable()
+    /// <summary>Merges the log's next transfers (at least one segment, up to about <see cref="MaxBatch"/>).</summary>
+    private void MergeBatch()
     {
         using var log = _openLog();
         using var index = _openIndex();
-        var batch = new List<(long Seq, Transfer Transfer, byte[] Payload)>(MaxBatch);
+        var batch = new List<(long Seq, Transfer Transfer, byte[] Payload)>();
         foreach (var (seq, payload) in LedgerLog.Read(log, Merged))
         {
             batch.Add((seq, Transfer.TryParse(payload) ??
                 throw new InvalidDataException($"the log's transfer {seq} is not a transfer record"), payload));
             if (batch.Count >= MaxBatch)
             {
-                Write(index, batch);
-                batch.Clear();
+                break;
             }
         }
         Write(index, batch);

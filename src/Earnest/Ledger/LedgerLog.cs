@@ -103,13 +103,13 @@ public static class LedgerLog
         {
             var page = connection.Query<Segment>("""
                 SELECT first_seq AS FirstSeq, count AS Count, payloads AS Payloads FROM ledger_log
-                WHERE first_seq >= @from ORDER BY first_seq LIMIT 16
+                WHERE first_seq >= @from ORDER BY first_seq LIMIT 4
                 """, new { from }, transaction).ToList();
             foreach (var segment in page)
             {
                 yield return segment;
             }
-            if (page.Count < 16)
+            if (page.Count < 4)
             {
                 yield break;
             }
@@ -138,6 +138,18 @@ public static class LedgerLog
                 yield return (next++, payloads[i]);
             }
         }
+    }
+
+    /// <summary>The payload of one transfer in the log (it must be there).</summary>
+    public static byte[] ReadOne(DbConnection connection, long seq, DbTransaction? transaction = null)
+    {
+        var segment = connection.QuerySingle<Segment>("""
+            SELECT first_seq AS FirstSeq, count AS Count, payloads AS Payloads FROM ledger_log
+            WHERE first_seq <= @seq ORDER BY first_seq DESC LIMIT 1
+            """, new { seq }, transaction);
+        var payloads = segment.TryUnpack() ??
+            throw new InvalidDataException($"the log segment at transfer {segment.FirstSeq} is malformed");
+        return payloads[(int)(seq - segment.FirstSeq)];
     }
 
     /// <summary>

@@ -23,9 +23,9 @@ internal sealed class LedgerState(LedgerIndex? index)
     private readonly Dictionary<(string Account, string Asset), long> _committed = [];
     private readonly Dictionary<(string Account, string Asset), long> _pending = [];
     private readonly Dictionary<string, long?> _assets = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, Pending> _unmerged = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _unmerged = new(StringComparer.Ordinal);
     private readonly Queue<(long Seq, string Id)> _unmergedOrder = new();
-    private readonly List<Pending> _group = [];
+    private readonly List<string> _group = [];
     private readonly List<Action> _undo = [];
     private long _lastSeq = -1;
     private DbConnection? _connection;
@@ -35,6 +35,7 @@ internal sealed class LedgerState(LedgerIndex? index)
     private DbConnection? _indexConnection;
     private DbCommand? _indexBalance;
     private DbCommand? _indexTransfer;
+    private DbCommand? _indexSeq;
 
     /// <summary>The transfers posted in the current group, in sequence.</summary>
     public List<(long Seq, byte[] Payload)> Posted { get; } = [];
@@ -43,6 +44,7 @@ internal sealed class LedgerState(LedgerIndex? index)
     public void ItemStarting()
     {
         _undo.Clear();
+        index?.AwaitRoom();
         ForgetMerged();
     }
 
@@ -81,9 +83,9 @@ internal sealed class LedgerState(LedgerIndex? index)
         _lastSeq = -1;
         _pending.Clear();
         _undo.Clear();
-        foreach (var pending in _group)
+        foreach (var id in _group)
         {
-            _unmerged.Remove(pending.Transfer.Id);
+            _unmerged.Remove(id);
         }
         _group.Clear();
         Posted.Clear();
@@ -186,14 +188,13 @@ internal sealed class LedgerState(LedgerIndex? index)
         }
         else
         {
-            if (_unmerged.ContainsKey(transfer.Id) || IndexedTransfer(transfer.Id) is not null)
+            if (_unmerged.ContainsKey(transfer.Id) || IndexedSeq(transfer.Id) is not null)
             {
                 return null;
             }
-            var pending = new Pending(seq, transfer, payload);
-            _unmerged[transfer.Id] = pending;
+            _unmerged[transfer.Id] = seq;
             _unmergedOrder.Enqueue((seq, transfer.Id));
-            _group.Add(pending);
+            _group.Add(transfer.Id);
         }
         _lastSeq = seq;
         var count = Posted.Count;
@@ -218,11 +219,14 @@ internal sealed class LedgerState(LedgerIndex? index)
         {
             return Postings.Find(tx.Connection, id, key, tx.Transaction);
         }
-        if (_unmerged.TryGetValue(id, out var pending))
+        if (!_unmerged.TryGetValue(id, out var seq))
         {
-            return new SignedTransfer(pending.Seq, pending.Transfer, pending.Payload, key);
+            return IndexedTransfer(id)?.ToSigned(key);
         }
-        return IndexedTransfer(id)?.ToSigned(key);
+        // Posted in this group (not in the log yet), or committed and not yet merged: read back from the log.
+        var first = Posted.Count > 0 ? Posted[0].Seq : long.MaxValue;
+        var payload = seq >= first ? Posted[(int)(seq - first)].Payload : LedgerLog.ReadOne(tx.Connection, seq, tx.Transaction);
+        return new SignedTransfer(seq, Transfer.TryParse(payload)!, payload, key);
     }
 
     /// <summary>Writes every balance the group changed, once each, where the commit writes the indexes.</summary>
@@ -256,7 +260,7 @@ internal sealed class LedgerState(LedgerIndex? index)
         while (_unmergedOrder.TryPeek(out var next) && next.Seq <= merged)
         {
             _unmergedOrder.Dequeue();
-            if (_unmerged.TryGetValue(next.Id, out var pending) && pending.Seq == next.Seq)
+            if (_unmerged.TryGetValue(next.Id, out var seq) && seq == next.Seq)
             {
                 _unmerged.Remove(next.Id);
             }
@@ -284,7 +288,18 @@ internal sealed class LedgerState(LedgerIndex? index)
         return insert.ExecuteNonQuery() == 1;
     }
 
-    /// <summary>A transfer the index holds, read on the writer's own connection to it (each read sees its latest merge).</summary>
+    /// <summary>
+    /// The sequence number of a transfer the index holds, read on the writer's own connection to the index (each read
+    /// sees its latest merge) from the id's index alone.
+    /// </summary>
+    private long? IndexedSeq(string id)
+    {
+        var select = IndexCommand(ref _indexSeq, "SELECT seq FROM transfers WHERE id = @id", "@id");
+        select.Parameters[0].Value = id;
+        return select.ExecuteScalar() is long seq ? seq : null;
+    }
+
+    /// <summary>A transfer the index holds.</summary>
     private Postings.TransferRow? IndexedTransfer(string id)
     {
         var select = IndexCommand(ref _indexTransfer,
@@ -341,6 +356,4 @@ internal sealed class LedgerState(LedgerIndex? index)
         return command;
     }
 
-    /// <summary>A transfer posted here and not yet in the index.</summary>
-    private sealed record Pending(long Seq, Transfer Transfer, byte[] Payload);
 }

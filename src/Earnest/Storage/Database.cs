@@ -53,6 +53,7 @@ public abstract class Database : IDisposable
     private readonly TimeProvider _time;
     private Thread? _writerThread;
     private long _lastMicros;
+    private volatile bool _idle = true;
 
     /// <summary>Creates the store; the derived constructor opens the writer and calls <see cref="StartWriter"/>.</summary>
     protected Database(TimeProvider time) => _time = time;
@@ -132,7 +133,7 @@ public abstract class Database : IDisposable
     private void RunWriter()
     {
         var group = new List<IWorkItem>(MaxGroup);
-        while (group.Count > 0 || _queue.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+        while (group.Count > 0 || WaitForWork())
         {
             while (group.Count < MaxGroup && _queue.Reader.TryRead(out var item))
             {
@@ -146,6 +147,27 @@ public abstract class Database : IDisposable
                 // Pieces left over when the group filled up go first in the next one.
                 group.RemoveRange(0, CommitGroup(group));
             }
+        }
+    }
+
+    /// <summary>True while the writer has nothing to do (background work such as the ledger's index may use the disk).</summary>
+    public bool WriterIdle => _idle;
+
+    /// <summary>Waits for queued work; false once the queue is closed.</summary>
+    private bool WaitForWork()
+    {
+        if (_queue.Reader.TryPeek(out _))
+        {
+            return true;
+        }
+        _idle = true;
+        try
+        {
+            return _queue.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult();
+        }
+        finally
+        {
+            _idle = false;
         }
     }
 
