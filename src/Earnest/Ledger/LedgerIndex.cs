@@ -59,6 +59,7 @@ public sealed class LedgerIndex : IDisposable
     private long _committed;
     private bool _stopping;
     private int _waiting;
+    private int _held;
     private readonly Func<bool> _writerIdle;
     private Exception? _failure;
 
@@ -162,7 +163,7 @@ public sealed class LedgerIndex : IDisposable
     }
 
     /// <summary>True, under the gate, when there is something to merge and now is the time.</summary>
-    private bool Due() => _merged < _committed &&
+    private bool Due() => _held == 0 && _merged < _committed &&
         (_waiting > 0 || _committed - _merged >= EagerLag || _writerIdle());
 
     /// <summary>
@@ -316,6 +317,36 @@ public sealed class LedgerIndex : IDisposable
         }
         command.Prepare();
         return command;
+    }
+
+    /// <summary>
+    /// Stops merging until the result is disposed (tests use it to keep transfers unmerged; a read in between would
+    /// wait for the index until its timeout).
+    /// </summary>
+    internal IDisposable Hold()
+    {
+        lock (_gate)
+        {
+            _held++;
+        }
+        return new Held(this);
+    }
+
+    private sealed class Held(LedgerIndex index) : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                lock (index._gate)
+                {
+                    index._held--;
+                    Monitor.PulseAll(index._gate);
+                }
+            }
+        }
     }
 
     /// <inheritdoc />

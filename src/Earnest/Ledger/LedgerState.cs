@@ -1,5 +1,6 @@
 using System.Data.Common;
 using Earnest.Storage;
+using Microsoft.Data.Sqlite;
 
 namespace Earnest.Ledger;
 
@@ -35,7 +36,7 @@ internal sealed class LedgerState(LedgerIndex? index)
     private DbConnection? _indexConnection;
     private DbCommand? _indexBalance;
     private DbCommand? _indexTransfer;
-    private DbCommand? _indexSeq;
+    private SqliteLookup? _indexSeq;
 
     /// <summary>The transfers posted in the current group, in sequence.</summary>
     public List<(long Seq, byte[] Payload)> Posted { get; } = [];
@@ -294,9 +295,9 @@ internal sealed class LedgerState(LedgerIndex? index)
     /// </summary>
     private long? IndexedSeq(string id)
     {
-        var select = IndexCommand(ref _indexSeq, "SELECT seq FROM transfers WHERE id = @id", "@id");
-        select.Parameters[0].Value = id;
-        return select.ExecuteScalar() is long seq ? seq : null;
+        _indexConnection ??= index!.OpenReader();
+        _indexSeq ??= new SqliteLookup((SqliteConnection)_indexConnection, "SELECT seq FROM transfers WHERE id = ?");
+        return _indexSeq.Find(id);
     }
 
     /// <summary>A transfer the index holds.</summary>
