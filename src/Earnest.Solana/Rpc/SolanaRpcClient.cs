@@ -293,6 +293,11 @@ public sealed class SolanaRpcClient
         {
             return new Attempt(null, true, e.StatusCode, e.Message, e, null);
         }
+        catch (IOException e)
+        {
+            // The connection broke while the answer was being read.
+            return new Attempt(null, true, null, e.Message, e, null);
+        }
     }
 
     private RpcNode? Parse(string method, long id, byte[] answer, out SolanaRpcException? error)
