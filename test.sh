@@ -2,7 +2,7 @@
 # Runs every test of Earnest and ends with one line: "N passed, N failed" (", N skipped" when any were skipped).
 # It installs what the tests need when it is missing: Node.js (the client written in a second language), curl and
 # jq (the README walkthrough), Chromium (the web app tests), PostgreSQL (the PostgreSQL store's tests), and the
-# pinned npm packages of the Solana reference client (tests/clients/solana).
+# pinned npm packages of tests/clients/solana (the Solana reference client, and LiteSVM behind JSON-RPC).
 set -uo pipefail
 cd "$(dirname "$0")"
 
@@ -27,7 +27,10 @@ if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
 fi
 
-# The Solana encoder is compared with @solana/kit: install its pinned packages when missing or older than package.json.
+# The Solana encoder is compared with @solana/kit and the RPC client runs against LiteSVM: install their pinned
+# packages when missing or older than package.json. `npm install`, not `npm ci`: litesvm's native binary is an
+# optional dependency per platform, and npm records only the installing platform's in the lock file, which `npm ci`
+# then refuses; `npm install` picks the binary of this machine (litesvm-linux-x64-gnu on Debian x64).
 [ tests/clients/solana/node_modules/.package-lock.json -nt tests/clients/solana/package.json ] || (cd tests/clients/solana && npm install --no-audit --no-fund)
 
 results=artifacts/test-results

@@ -8,6 +8,21 @@ internal static class Base58
     /// <summary>Encodes bytes.</summary>
     public static string Encode(ReadOnlySpan<byte> bytes) => SimpleBase.Base58.Bitcoin.Encode(bytes);
 
+    /// <summary>Decodes base58 text of any length (instruction data); an empty text is no bytes.</summary>
+    public static byte[] DecodeData(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (!Alphabet.Contains(text[i], StringComparison.Ordinal))
+            {
+                throw new FormatException(
+                    $"Base58 data has '{text[i]}' at position {i}, which is not in the base58 alphabet.");
+            }
+        }
+        return text.Length == 0 ? [] : SimpleBase.Base58.Bitcoin.Decode(text);
+    }
+
     /// <summary>
     /// Decodes text that must hold exactly <paramref name="length"/> bytes; <paramref name="what"/> names the value in
     /// the error ("A public key", "A signature").
