@@ -6,8 +6,8 @@ namespace Earnest.Bench.Ledger;
 
 /// <summary>
 /// Durable ledger throughput on the embedded store: producers post batches of transfers between funded accounts as
-/// pieces of the writer's group commits (WAL, synchronous=FULL: one fsync per commit), each commit sealing a signed
-/// block. Then receipt proof generation for random transfers: the Merkle path alone, and the whole receipt (path,
+/// pieces of the writer's group commits (WAL, synchronous=FULL: one fsync per commit), each commit appending one log
+/// segment and sealing a signed block; then how long the ledger's index takes to catch up. Then receipt proof generation for random transfers: the Merkle path alone, and the whole receipt (path,
 /// block header and the payload's Ed25519 signature).
 /// </summary>
 public static class LedgerBenchmark
@@ -73,6 +73,7 @@ public static class LedgerBenchmark
             await Task.WhenAll(workers);
             stopwatch.Stop();
             var durable = stopwatch.Elapsed;
+            var workingSet = Environment.WorkingSet;
             // Every read waits until the ledger's index holds every committed transfer: time it catching up.
             var merged = node.Database.LedgerIndex?.Merged - seqBefore;
             var indexWatch = Stopwatch.StartNew();
@@ -92,7 +93,8 @@ public static class LedgerBenchmark
             {
                 Console.WriteLine($"the index (transfers by id and account, balances) had merged {m:N0} when the last commit " +
                                   $"returned and caught up {catchUp.TotalSeconds:F2} s later: {transfers / (durable + catchUp).TotalSeconds:N0} " +
-                                  "transfers/s from first post to all indexed");
+                                  $"transfers/s from first post to all indexed; process working set when the last commit returned " +
+                                  $"{workingSet / (1 << 20):N0} MiB");
             }
             ProofTimes(node, transfers);
             node.CheckConservation();

@@ -21,7 +21,7 @@ public sealed class LedgerIndex : IDisposable
     /// Most transfers merged in one index transaction; between batches the index looks again whether it should go on
     /// (a writer busy again, with no read waiting, has the disk to itself).
     /// </summary>
-    public const int MaxBatch = 20_000;
+    public const int MaxBatch = 100_000;
 
     /// <summary>
     /// While the writer keeps committing, the index merges only when a read waits for it or this many transfers wait

@@ -46,7 +46,6 @@ internal sealed class LedgerState(LedgerIndex? index)
     {
         _undo.Clear();
         index?.AwaitRoom();
-        ForgetMerged();
     }
 
     /// <summary>The piece of work rolled back: undo its changes, newest first.</summary>
@@ -81,6 +80,7 @@ internal sealed class LedgerState(LedgerIndex? index)
 
     private void DropGroup()
     {
+        _indexSeq?.EndSnapshot();
         _lastSeq = -1;
         _pending.Clear();
         _undo.Clear();
@@ -95,6 +95,7 @@ internal sealed class LedgerState(LedgerIndex? index)
     /// <summary>The commit is durable.</summary>
     public void GroupCommitted()
     {
+        _indexSeq?.EndSnapshot();
         foreach (var (key, amount) in _pending)
         {
             _committed[key] = amount;
@@ -250,14 +251,9 @@ internal sealed class LedgerState(LedgerIndex? index)
         }
     }
 
-    /// <summary>Drops the ids the index now holds from the unmerged tail.</summary>
-    private void ForgetMerged()
+    /// <summary>Drops the ids the index holds up to <paramref name="merged"/> from the unmerged tail.</summary>
+    private void ForgetMerged(long merged)
     {
-        if (index is null)
-        {
-            return;
-        }
-        var merged = index.Merged;
         while (_unmergedOrder.TryPeek(out var next) && next.Seq <= merged)
         {
             _unmergedOrder.Dequeue();
@@ -297,6 +293,15 @@ internal sealed class LedgerState(LedgerIndex? index)
     {
         _indexConnection ??= index!.OpenReader();
         _indexSeq ??= new SqliteLookup((SqliteConnection)_indexConnection, "SELECT seq FROM transfers WHERE id = ?");
+        if (!_indexSeq.InSnapshot)
+        {
+            // One read snapshot of the index per group (a read transaction per lookup cost more than the lookup). It
+            // holds at least what was merged when it began, so only ids up to there leave the tail; the rest stay
+            // until a later group's snapshot sees them.
+            var merged = index!.Merged;
+            _indexSeq.BeginSnapshot();
+            ForgetMerged(merged);
+        }
         return _indexSeq.Find(id);
     }
 

@@ -35,7 +35,7 @@ public sealed class SqliteDatabase : Database
         _writer.Execute($"PRAGMA journal_mode=WAL; PRAGMA cache_size=-{WriterCacheKiB};");
         Migrate();
         var storeId = _writer.ExecuteScalar<string>("SELECT value FROM meta WHERE key = 'store_id'")!;
-        LedgerIndex = new LedgerIndex(() => OpenFile(IndexPath, WriterCacheKiB / 4), () => OpenFile(path, 0), storeId,
+        LedgerIndex = new LedgerIndex(() => OpenFile(IndexPath, WriterCacheKiB), () => OpenFile(path, 0), storeId,
             () => WriterIdle);
         StartWriter();
     }

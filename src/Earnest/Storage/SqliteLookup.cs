@@ -12,11 +12,13 @@ namespace Earnest.Storage;
 internal sealed class SqliteLookup : IDisposable
 {
     private readonly sqlite3_stmt _statement;
+    private readonly sqlite3 _db;
 
     /// <summary>Prepares <paramref name="sql"/> (one parameter, one integer column) on an open connection.</summary>
     public SqliteLookup(SqliteConnection connection, string sql)
     {
-        var rc = raw.sqlite3_prepare_v2(connection.Handle, sql, out _statement);
+        _db = connection.Handle!;
+        var rc = raw.sqlite3_prepare_v2(_db, sql, out _statement);
         if (rc != raw.SQLITE_OK)
         {
             throw new SqliteException($"preparing a lookup failed: {raw.sqlite3_errmsg(connection.Handle).utf8_to_string()}", rc);
@@ -46,6 +48,42 @@ internal sealed class SqliteLookup : IDisposable
         }
     }
 
+    /// <summary>True between <see cref="BeginSnapshot"/> and <see cref="EndSnapshot"/>.</summary>
+    public bool InSnapshot { get; private set; }
+
+    /// <summary>
+    /// Starts a read transaction: the lookups until <see cref="EndSnapshot"/> see the file as of the first of them
+    /// (one lock round trip for them all instead of one each).
+    /// </summary>
+    public void BeginSnapshot()
+    {
+        Exec("BEGIN");
+        InSnapshot = true;
+    }
+
+    /// <summary>Ends the read transaction, if one is open.</summary>
+    public void EndSnapshot()
+    {
+        if (InSnapshot)
+        {
+            InSnapshot = false;
+            Exec("COMMIT");
+        }
+    }
+
+    private void Exec(string sql)
+    {
+        var rc = raw.sqlite3_exec(_db, sql);
+        if (rc != raw.SQLITE_OK)
+        {
+            throw new SqliteException($"{sql} failed: {raw.sqlite3_errmsg(_db).utf8_to_string()}", rc);
+        }
+    }
+
     /// <inheritdoc />
-    public void Dispose() => _statement.Dispose();
+    public void Dispose()
+    {
+        EndSnapshot();
+        _statement.Dispose();
+    }
 }
