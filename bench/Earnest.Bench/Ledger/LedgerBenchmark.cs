@@ -7,8 +7,9 @@ namespace Earnest.Bench.Ledger;
 /// <summary>
 /// Durable ledger throughput on the embedded store: producers post batches of transfers between funded accounts as
 /// pieces of the writer's group commits (WAL, synchronous=FULL: one fsync per commit), each commit appending one log
-/// segment and sealing a signed block; then how long the ledger's index takes to catch up. Then receipt proof generation for random transfers: the Merkle path alone, and the whole receipt (path,
-/// block header and the payload's Ed25519 signature).
+/// segment and sealing a signed block; then how long the ledger's index takes to catch up. Then receipt proof
+/// generation for random transfers: the Merkle path alone, and the whole receipt (path, block header and the payload's
+/// Ed25519 signature).
 /// </summary>
 public static class LedgerBenchmark
 {
