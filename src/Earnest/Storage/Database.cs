@@ -54,6 +54,7 @@ public abstract class Database : IDisposable
     private Thread? _writerThread;
     private long _lastMicros;
     private volatile bool _idle = true;
+    private readonly PreparedCommands _prepared = new();
 
     /// <summary>Creates the store; the derived constructor opens the writer and calls <see cref="StartWriter"/>.</summary>
     protected Database(TimeProvider time) => _time = time;
@@ -179,13 +180,13 @@ public abstract class Database : IDisposable
         try
         {
             transaction = BeginGroup();
-            GroupStarting(new StoreTx(Writer, transaction, NextTime, Hook, Sql));
+            GroupStarting(new StoreTx(Writer, transaction, NextTime, Hook, Sql, _prepared));
             for (var i = 0; i < group.Count && (i == 0 || !(Hook?.GroupFull ?? false)); i++)
             {
                 ran++;
                 transaction.Save("w");
                 Hook?.ItemStarting();
-                var tx = new StoreTx(Writer, transaction, NextTime, Hook, Sql);
+                var tx = new StoreTx(Writer, transaction, NextTime, Hook, Sql, _prepared);
                 var kept = group[i].Run(tx);
                 if (kept)
                 {
@@ -198,7 +199,7 @@ public abstract class Database : IDisposable
                     Hook?.ItemRolledBack();
                 }
             }
-            Hook?.BeforeCommit(new StoreTx(Writer, transaction, NextTime, Hook, Sql));
+            Hook?.BeforeCommit(new StoreTx(Writer, transaction, NextTime, Hook, Sql, _prepared));
             transaction.Commit();
         }
         catch (Exception ex)
@@ -262,6 +263,7 @@ public abstract class Database : IDisposable
             _queue.Writer.TryComplete();
             _writerThread?.Join();
             LedgerIndex?.Dispose();
+            _prepared.Dispose();
             Writer.Dispose();
         }
     }
@@ -335,9 +337,12 @@ public sealed class StoreTx
 {
     private readonly Func<long> _nextTime;
 
+    private readonly PreparedCommands? _commands;
+
     internal StoreTx(DbConnection connection, DbTransaction transaction, Func<long> nextTime, ICommitHook? hook,
-        SqlDialect sql)
+        SqlDialect sql, PreparedCommands? commands = null)
     {
+        _commands = commands;
         Hook = hook;
         Sql = sql;
         Connection = connection;
@@ -372,21 +377,81 @@ public sealed class StoreTx
 
     /// <summary>Runs a statement.</summary>
     public int Execute(string sql, object? parameters = null) =>
-        Connection.Execute(sql, parameters, Transaction);
+        Prepared(sql, parameters) is { } command
+            ? command.ExecuteNonQuery()
+            : Connection.Execute(sql, parameters, Transaction);
 
     /// <summary>Runs a query.</summary>
     public IEnumerable<T> Query<T>(string sql, object? parameters = null) =>
-        Connection.Query<T>(sql, parameters, Transaction);
+        Prepared(sql, parameters) is { } command
+            ? Rows<T>(command, int.MaxValue)
+            : Connection.Query<T>(sql, parameters, Transaction);
 
     /// <summary>Runs a query for one row or none.</summary>
-    public T? QuerySingleOrDefault<T>(string sql, object? parameters = null) =>
-        Connection.QuerySingleOrDefault<T>(sql, parameters, Transaction);
+    public T? QuerySingleOrDefault<T>(string sql, object? parameters = null)
+    {
+        if (Prepared(sql, parameters) is not { } command)
+        {
+            return Connection.QuerySingleOrDefault<T>(sql, parameters, Transaction);
+        }
+        var rows = Rows<T>(command, 2);
+        return rows.Count switch
+        {
+            0 => default,
+            1 => rows[0],
+            _ => throw new InvalidOperationException($"more than one row where at most one was expected: {sql}"),
+        };
+    }
 
     /// <summary>Runs a query for exactly one row.</summary>
-    public T QuerySingle<T>(string sql, object? parameters = null) =>
-        Connection.QuerySingle<T>(sql, parameters, Transaction);
+    public T QuerySingle<T>(string sql, object? parameters = null)
+    {
+        if (Prepared(sql, parameters) is not { } command)
+        {
+            return Connection.QuerySingle<T>(sql, parameters, Transaction);
+        }
+        var rows = Rows<T>(command, 2);
+        return rows.Count == 1
+            ? rows[0]
+            : throw new InvalidOperationException($"{rows.Count} rows where exactly one was expected: {sql}");
+    }
 
     /// <summary>Runs a query for one value.</summary>
-    public T? Scalar<T>(string sql, object? parameters = null) =>
-        Connection.ExecuteScalar<T>(sql, parameters, Transaction);
+    public T? Scalar<T>(string sql, object? parameters = null)
+    {
+        if (Prepared(sql, parameters) is not { } command)
+        {
+            return Connection.ExecuteScalar<T>(sql, parameters, Transaction);
+        }
+        var value = command.ExecuteScalar();
+        if (value is null or DBNull)
+        {
+            return default;
+        }
+        return value is T typed
+            ? typed
+            : (T)Convert.ChangeType(value, Nullable.GetUnderlyingType(typeof(T)) ?? typeof(T),
+                System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private DbCommand? Prepared(string sql, object? parameters) =>
+        _commands?.Get(Connection, Transaction, sql, parameters);
+
+    /// <summary>Reads up to <paramref name="limit"/> rows, mapped as Dapper maps them.</summary>
+    private static List<T> Rows<T>(DbCommand command, int limit)
+    {
+        using var reader = command.ExecuteReader();
+        var rows = new List<T>();
+        if (!reader.Read())
+        {
+            return rows;
+        }
+        var parse = reader.GetRowParser<T>();
+        do
+        {
+            rows.Add(parse(reader));
+        }
+        while (rows.Count < limit && reader.Read());
+        return rows;
+    }
 }
