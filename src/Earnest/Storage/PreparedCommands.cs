@@ -28,7 +28,8 @@ internal sealed class PreparedCommands : IDisposable
             _connection = connection;
         }
         var type = parameters?.GetType();
-        if (!_commands.TryGetValue((sql, type), out var entry))
+        var fresh = !_commands.TryGetValue((sql, type), out var entry);
+        if (fresh)
         {
             var binder = type is null ? null : Binder.For(type);
             if (type is not null && binder is null)
@@ -50,6 +51,11 @@ internal sealed class PreparedCommands : IDisposable
         }
         entry.Command.Transaction = transaction;
         entry.Binder?.Bind(entry.Command, parameters!);
+        if (fresh)
+        {
+            // Prepared once its parameters have values to type them by (PostgreSQL then keeps its plan server-side).
+            entry.Command.Prepare();
+        }
         return entry.Command;
     }
 
