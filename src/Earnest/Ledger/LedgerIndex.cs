@@ -257,32 +257,20 @@ public sealed class LedgerIndex : IDisposable
             return;
         }
         using var transaction = index.BeginTransaction();
-        using var insert = Prepared(index, transaction, """
-            INSERT INTO transfers(seq, id, debit, credit, asset, amount, timestamp, kind, ref, payload)
-            VALUES (@seq, @id, @debit, @credit, @asset, @amount, @timestamp, @kind, @ref, @payload)
-            """, "@seq", "@id", "@debit", "@credit", "@asset", "@amount", "@timestamp", "@kind", "@ref", "@payload");
+        using var insert = Postings.InsertRow(index, skipTaken: false);
+        insert.Transaction = transaction;
         var deltas = new Dictionary<(string Account, string Asset), long>();
         foreach (var (seq, t, payload) in batch)
         {
-            var p = insert.Parameters;
-            p[0].Value = seq;
-            p[1].Value = t.Id;
-            p[2].Value = t.Debit;
-            p[3].Value = t.Credit;
-            p[4].Value = t.Asset;
-            p[5].Value = t.Amount;
-            p[6].Value = t.TimestampMicros;
-            p[7].Value = t.Kind;
-            p[8].Value = (object?)t.Ref ?? DBNull.Value;
-            p[9].Value = payload;
-            insert.ExecuteNonQuery();
+            Postings.InsertRow(insert, seq, t, payload);
             deltas[(t.Debit, t.Asset)] = deltas.GetValueOrDefault((t.Debit, t.Asset)) - t.Amount;
             deltas[(t.Credit, t.Asset)] = deltas.GetValueOrDefault((t.Credit, t.Asset)) + t.Amount;
         }
-        using var upsert = Prepared(index, transaction, """
+        using var upsert = Postings.Command(index, """
             INSERT INTO balances(account, asset, amount) VALUES (@account, @asset, @amount)
             ON CONFLICT(account, asset) DO UPDATE SET amount = amount + excluded.amount
             """, "@account", "@asset", "@amount");
+        upsert.Transaction = transaction;
         // In key order, so the balance pages are written in one pass.
         foreach (var ((account, asset), delta) in deltas.OrderBy(d => d.Key.Account, StringComparer.Ordinal)
                      .ThenBy(d => d.Key.Asset, StringComparer.Ordinal))
@@ -301,22 +289,6 @@ public sealed class LedgerIndex : IDisposable
             _failure = null;
             Monitor.PulseAll(_gate);
         }
-    }
-
-    private static DbCommand Prepared(DbConnection connection, DbTransaction transaction, string sql,
-        params string[] parameters)
-    {
-        var command = connection.CreateCommand();
-        command.CommandText = sql;
-        command.Transaction = transaction;
-        foreach (var name in parameters)
-        {
-            var parameter = command.CreateParameter();
-            parameter.ParameterName = name;
-            command.Parameters.Add(parameter);
-        }
-        command.Prepare();
-        return command;
     }
 
     /// <summary>

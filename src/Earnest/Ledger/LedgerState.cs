@@ -266,23 +266,8 @@ internal sealed class LedgerState(LedgerIndex? index)
 
     private bool InsertRow(StoreTx tx, long seq, Transfer transfer, byte[] payload)
     {
-        var insert = Command(tx, ref _insert, """
-            INSERT INTO transfers(seq, id, debit, credit, asset, amount, timestamp, kind, ref, payload)
-            VALUES (@seq, @id, @debit, @credit, @asset, @amount, @timestamp, @kind, @ref, @payload)
-            ON CONFLICT (id) DO NOTHING
-            """, "@seq", "@id", "@debit", "@credit", "@asset", "@amount", "@timestamp", "@kind", "@ref", "@payload");
-        var p = insert.Parameters;
-        p[0].Value = seq;
-        p[1].Value = transfer.Id;
-        p[2].Value = transfer.Debit;
-        p[3].Value = transfer.Credit;
-        p[4].Value = transfer.Asset;
-        p[5].Value = transfer.Amount;
-        p[6].Value = transfer.TimestampMicros;
-        p[7].Value = transfer.Kind;
-        p[8].Value = (object?)transfer.Ref ?? DBNull.Value;
-        p[9].Value = payload;
-        return insert.ExecuteNonQuery() == 1;
+        var insert = Command(tx, ref _insert, c => Postings.InsertRow(c, skipTaken: true));
+        return Postings.InsertRow(insert, seq, transfer, payload) == 1;
     }
 
     /// <summary>
@@ -328,11 +313,14 @@ internal sealed class LedgerState(LedgerIndex? index)
     private DbCommand IndexCommand(ref DbCommand? command, string sql, params string[] parameters)
     {
         _indexConnection ??= index!.OpenReader();
-        return command ??= Create(_indexConnection, sql, parameters);
+        return command ??= Postings.Command(_indexConnection, sql, parameters);
     }
 
-    /// <summary>A prepared command on the writer's connection, made once and bound to the current transaction.</summary>
-    private DbCommand Command(StoreTx tx, ref DbCommand? command, string sql, params string[] parameters)
+    /// <summary>A command on the writer's connection, made once and bound to the current transaction.</summary>
+    private DbCommand Command(StoreTx tx, ref DbCommand? command, string sql, params string[] parameters) =>
+        Command(tx, ref command, c => Postings.Command(c, sql, parameters));
+
+    private DbCommand Command(StoreTx tx, ref DbCommand? command, Func<DbConnection, DbCommand> create)
     {
         var connection = tx.Connection;
         if (!ReferenceEquals(connection, _connection))
@@ -341,25 +329,12 @@ internal sealed class LedgerState(LedgerIndex? index)
             _selectBalance?.Dispose();
             _upsertBalance?.Dispose();
             _insert = _selectBalance = _upsertBalance = null;
+            command = null;
             _connection = connection;
             _lastSeq = -1;
         }
-        command ??= Create(connection, sql, parameters);
+        command ??= create(connection);
         command.Transaction = tx.Transaction;
         return command;
     }
-
-    private static DbCommand Create(DbConnection connection, string sql, string[] parameters)
-    {
-        var command = connection.CreateCommand();
-        command.CommandText = sql;
-        foreach (var name in parameters)
-        {
-            var parameter = command.CreateParameter();
-            parameter.ParameterName = name;
-            command.Parameters.Add(parameter);
-        }
-        return command;
-    }
-
 }

@@ -182,6 +182,50 @@ public static class Postings
         connection.Query<(string Asset, long Sum)>("SELECT asset, CAST(SUM(amount) AS BIGINT) FROM balances GROUP BY asset")
             .ToDictionary(r => r.Asset, r => r.Sum);
 
+    /// <summary>
+    /// A command on <paramref name="connection"/> with named parameters, made once by its caller and reused with new
+    /// values.
+    /// </summary>
+    internal static DbCommand Command(DbConnection connection, string sql, params string[] parameters)
+    {
+        var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var name in parameters)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = name;
+            command.Parameters.Add(parameter);
+        }
+        return command;
+    }
+
+    /// <summary>
+    /// The INSERT of a transfers table row (the embedded store's index, or PostgreSQL's table in the commit); with
+    /// <paramref name="skipTaken"/> a taken id inserts nothing instead of failing.
+    /// </summary>
+    internal static DbCommand InsertRow(DbConnection connection, bool skipTaken) => Command(connection, $"""
+        INSERT INTO transfers(seq, id, debit, credit, asset, amount, timestamp, kind, ref, payload)
+        VALUES (@seq, @id, @debit, @credit, @asset, @amount, @timestamp, @kind, @ref, @payload)
+        {(skipTaken ? "ON CONFLICT (id) DO NOTHING" : "")}
+        """, "@seq", "@id", "@debit", "@credit", "@asset", "@amount", "@timestamp", "@kind", "@ref", "@payload");
+
+    /// <summary>Runs an <see cref="InsertRow(DbConnection, bool)"/> command for one transfer; the rows it inserted.</summary>
+    internal static int InsertRow(DbCommand insert, long seq, Transfer transfer, byte[] payload)
+    {
+        var p = insert.Parameters;
+        p[0].Value = seq;
+        p[1].Value = transfer.Id;
+        p[2].Value = transfer.Debit;
+        p[3].Value = transfer.Credit;
+        p[4].Value = transfer.Asset;
+        p[5].Value = transfer.Amount;
+        p[6].Value = transfer.TimestampMicros;
+        p[7].Value = transfer.Kind;
+        p[8].Value = (object?)transfer.Ref ?? DBNull.Value;
+        p[9].Value = payload;
+        return insert.ExecuteNonQuery();
+    }
+
     /// <summary>A stored transfer row.</summary>
     internal sealed class TransferRow
     {
