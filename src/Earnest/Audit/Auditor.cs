@@ -441,7 +441,7 @@ public static class Auditor
                     accepted++;
                     Fail(payouts.Count != 1, $"submission {s.Id}: accepted and paid {payouts.Count} times, expected once");
                     var p = payouts[0];
-                    Fail(p.Id != Settlement.PayoutId(s.Id) || p.Amount != campaign!.Reward || p.Asset != campaign.Asset ||
+                    Fail(p.Id != TaskDecisions.PayoutId(s.Id) || p.Amount != campaign!.Reward || p.Asset != campaign.Asset ||
                          p.Debit != SystemAccounts.Escrow(campaign.Id) || p.Credit != s.Contributor || s.TransferId != p.Id,
                         $"submission {s.Id}: its payout {p.Id} does not pay the campaign's reward from its escrow to its contributor");
                 }
