@@ -91,10 +91,11 @@ public sealed class Deposits(Database database, SettlementAccounts? accounts)
             var references = c.Query<DepositReferenceRow>("""
                 SELECT * FROM deposit_references WHERE owner = @owner ORDER BY created_at DESC, reference LIMIT @limit
                 """, new { owner, limit = limit ?? 20 }).ToList();
-            var credits = references.Count == 0
-                ? []
-                : c.Query<DepositRow>("SELECT * FROM deposits WHERE reference IN @references ORDER BY credited_at",
-                    new { references = references.Select(r => r.Reference).ToList() }).ToList();
+            var parameters = new DynamicParameters();
+            var credits = c.Query<DepositRow>($"""
+                SELECT * FROM deposits WHERE reference IN {SqlList.In(parameters, "reference", references.Select(r => r.Reference).ToList())}
+                ORDER BY credited_at, signature
+                """, parameters).ToList();
             return references.Select(r =>
             {
                 var mint = accounts is not null && accounts.TryMint(r.Asset, out var m) ? m : null;

@@ -205,11 +205,12 @@ public sealed class Settler
         {
             return false;
         }
-        var moved = tx.Execute("""
+        var parameters = new DynamicParameters(new { sig, lastValidHeight = checked((long)lastValidHeight), now = tx.NowMicros });
+        var moved = tx.Execute($"""
             UPDATE withdrawals SET status = 'sent', signature = @sig, last_valid_height = @lastValidHeight,
                 attempts = attempts + 1, last_error = NULL, updated_at = @now
-            WHERE status = 'pending' AND id IN @ids
-            """, new { sig, lastValidHeight = checked((long)lastValidHeight), now = tx.NowMicros, ids });
+            WHERE status = 'pending' AND id IN {SqlList.In(parameters, "id", ids)}
+            """, parameters);
         if (moved != ids.Count)
         {
             tx.Rollback();
@@ -491,8 +492,10 @@ public sealed class Settler
         var accounts = DepositMatch.Accounts(transaction);
         var (observation, posted) = await _node.Database.WriteAsync<(DepositObservation, SignedTransfer?)>(tx =>
         {
-            var references = tx.Query<DepositReferenceRow>("SELECT * FROM deposit_references WHERE reference IN @accounts",
-                new { accounts }).ToDictionary(r => r.Reference, StringComparer.Ordinal);
+            var parameters = new DynamicParameters();
+            var references = tx.Query<DepositReferenceRow>(
+                $"SELECT * FROM deposit_references WHERE reference IN {SqlList.In(parameters, "account", accounts)}",
+                parameters).ToDictionary(r => r.Reference, StringComparer.Ordinal);
             var reference = accounts.FirstOrDefault(references.ContainsKey);
             if (cursorKey is not null)
             {
