@@ -5,6 +5,7 @@ using Earnest.Solana;
 using Earnest.Solana.Programs;
 using Earnest.Solana.Rpc;
 using Earnest.Tests.Support;
+using Microsoft.Extensions.DependencyInjection;
 using Xunit;
 
 namespace Earnest.Tests.Solana;
@@ -412,6 +413,67 @@ public sealed class SettlementTests(LiteSvmFixture chain) : IClassFixture<LiteSv
         var audit = await s.Test.AuditAsync(chain.Client);
         Assert.True(audit.Passed, audit.Failure);
         Assert.Contains("1 final anchors found on chain: each transaction carries its block's height and hash", audit.Summary);
+    }
+
+    [Fact]
+    public async Task the_server_loop_settles_a_withdrawal_made_over_http_on_its_interval()
+    {
+        if (!chain.Available)
+        {
+            return;
+        }
+        await using var s = await SettledNode.StartAsync(chain, configure: o => o.Interval = TimeSpan.FromSeconds(30));
+        await using var app = Earnest.Server.EarnestServer.Create(s.Node, new Earnest.Server.ServerOptions { Urls = "http://127.0.0.1:0" },
+            s.Settler);
+        var runs = System.Threading.Channels.Channel.CreateUnbounded<SettlementRun>();
+        app.Services.GetRequiredService<Earnest.Server.Settlement.SettlementService>().RunCompleted += run => runs.Writer.TryWrite(run);
+        await app.StartAsync();
+        try
+        {
+            await NextRunAsync(runs, _ => true); // the first run, at start: nothing to do
+            using var key = Earnest.Identity.WalletKey.Create();
+            using var http = new HttpClient { BaseAddress = new Uri(Earnest.Server.EarnestServer.ListeningUrl(app)) };
+            var client = new Earnest.Client.EarnestClient(http);
+            await client.SignInAsync(key);
+            await client.FaucetAsync(90_000);
+            using var events = s.Node.Events.Subscribe(key.Address);
+            var accepted = await client.WithdrawAsync(Earn, 80_000, key.Address, "loop-1");
+            Assert.Equal(WithdrawalStatus.Pending, accepted.Status);
+
+            s.Test.Time.Advance(TimeSpan.FromSeconds(30));
+            Assert.Equal(1, (await NextRunAsync(runs, r => r.Sent.Transactions > 0)).Sent.Withdrawals);
+            s.Test.Time.Advance(TimeSpan.FromSeconds(30));
+            Assert.Equal(1, (await NextRunAsync(runs, r => r.Confirmed.Final > 0)).Confirmed.Final);
+
+            Assert.Equal(WithdrawalStatus.Final, (await client.WithdrawalAsync("loop-1")).Status);
+            Assert.Equal(80_000UL, await s.TokensOfAsync(PublicKey.Parse(key.Address)));
+            var statuses = new List<string>();
+            while (events.Reader.TryRead(out var e))
+            {
+                statuses.Add(((WithdrawalView)e.Data).Status);
+            }
+            Assert.Equal([WithdrawalStatus.Pending, WithdrawalStatus.Final], statuses);
+        }
+        finally
+        {
+            await app.StopAsync();
+        }
+    }
+
+    /// <summary>The next run of the server's loop that satisfies <paramref name="wanted"/> (a minute is a failure, not a wait).</summary>
+    private static async Task<SettlementRun> NextRunAsync(System.Threading.Channels.Channel<SettlementRun> runs,
+        Func<SettlementRun, bool> wanted)
+    {
+        using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        while (true)
+        {
+            var run = await runs.Reader.ReadAsync(limit.Token);
+            Assert.Empty(run.Problems);
+            if (wanted(run))
+            {
+                return run;
+            }
+        }
     }
 
     private static string NewWallet()
