@@ -350,6 +350,52 @@ public sealed class SettlementTests(LiteSvmFixture chain) : IClassFixture<LiteSv
     }
 
     [Fact]
+    public async Task the_audit_names_a_withdrawal_or_deposit_whose_row_disagrees_with_the_ledger()
+    {
+        if (!chain.Available)
+        {
+            return;
+        }
+        await using var s = await SettledNode.StartAsync(chain);
+        var owner = await FundedAsync(s, 90_000);
+        (await s.Node.Withdrawals.RequestAsync(owner, new WithdrawalRequest(Earn, 30_000, owner, "paid"))).AssertOk();
+        (await s.Node.Withdrawals.RequestAsync(owner, new WithdrawalRequest(Earn, 20_000, owner, "open"))).AssertOk();
+        await s.Settler.SendWithdrawalsAsync();
+        await s.Settler.ConfirmWithdrawalsAsync();
+        (await s.Node.Withdrawals.RequestAsync(owner, new WithdrawalRequest(Earn, 5_000, owner, "waiting"))).AssertOk();
+        var address = (await s.Node.Deposits.OpenAsync(owner, new DepositRequest(Earn))).AssertOk();
+        using var payer = Keypair.Generate();
+        await chain.AirdropAsync(payer.PublicKey, 1_000_000_000);
+        var payerAccount = await chain.CreateTokenAccountAsync(s.Mint, payer.PublicKey);
+        await chain.MintToAsync(s.Mint, payerAccount, 7_000);
+        var paid = await PayAsync(s, payer, payerAccount, 7_000, PublicKey.Parse(address.Reference));
+        Assert.Equal(1, (await s.Settler.ScanDepositsAsync()).Credited);
+        Assert.True(s.Test.Audit().Passed, s.Test.Audit().Failure);
+
+        async Task<string?> TamperedAsync(string sql, string undo)
+        {
+            await s.Node.Database.WriteAsync(tx => tx.Execute(sql));
+            var failure = s.Test.Audit().Failure;
+            await s.Node.Database.WriteAsync(tx => tx.Execute(undo));
+            Assert.True(s.Test.Audit().Passed);
+            return failure;
+        }
+        Assert.Equal("withdrawal paid: its transfer withdraw:paid does not move 30001 EARN from " + owner + " into settlement:EARN",
+            await TamperedAsync("UPDATE withdrawals SET amount = 30001 WHERE id = 'paid'", "UPDATE withdrawals SET amount = 30000 WHERE id = 'paid'"));
+        Assert.Equal("withdrawal paid: pending, yet settled or returned",
+            await TamperedAsync("UPDATE withdrawals SET status = 'pending' WHERE id = 'paid'", "UPDATE withdrawals SET status = 'final' WHERE id = 'paid'"));
+        Assert.Equal("withdrawal waiting: final, but its amount never left the ledger",
+            await TamperedAsync("UPDATE withdrawals SET status = 'final', signature = 'x' WHERE id = 'waiting'",
+                "UPDATE withdrawals SET status = 'pending', signature = NULL WHERE id = 'waiting'"));
+        Assert.Equal("withdrawal renamed: 0 withdraw transfers, expected one",
+            await TamperedAsync("UPDATE withdrawals SET id = 'renamed' WHERE id = 'waiting'", "UPDATE withdrawals SET id = 'waiting' WHERE id = 'renamed'"));
+        Assert.Equal($"deposit {paid}: its transfer deposit:{paid} does not credit 7001 EARN to {owner} from the issuance account with reference {address.Reference}",
+            await TamperedAsync("UPDATE deposits SET amount = 7001", "UPDATE deposits SET amount = 7000"));
+        Assert.Equal("deposit gone: recorded as credited, but the ledger has no transfer deposit:gone",
+            await TamperedAsync("UPDATE deposits SET signature = 'gone'", $"UPDATE deposits SET signature = '{paid}'"));
+    }
+
+    [Fact]
     public async Task a_mint_whose_decimals_differ_from_its_asset_or_that_is_no_mint_is_refused()
     {
         if (!chain.Available)
