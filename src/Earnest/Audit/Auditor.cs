@@ -62,14 +62,16 @@ public static class Auditor
 
     /// <summary>
     /// Audits the node in <paramref name="dataFolder"/> as <see cref="Run(string, string?, bool)"/> does and then, with
-    /// <paramref name="chain"/>, reads every final anchor's transaction back from that Solana node: each must have landed
-    /// without error and carry the memo naming its block's height and hash.
+    /// <paramref name="chain"/>, reads back from that Solana node every transaction the store says settled something:
+    /// each final anchor's must have landed without error carrying the memo naming its block's height and hash; each
+    /// final withdrawal's must have landed without error paying its amount of its asset's mint to its destination's
+    /// token account; each returned withdrawal's must not have succeeded.
     /// </summary>
     public static async Task<AuditReport> RunAsync(string dataFolder, string? expectedSigner, Solana.Rpc.SolanaRpcClient? chain,
         bool market = true, CancellationToken ct = default)
     {
-        var (report, anchors) = RunFolder(dataFolder, expectedSigner, market);
-        return await OnChainAsync(report, anchors, chain, ct).ConfigureAwait(false);
+        var (report, claims) = RunFolder(dataFolder, expectedSigner, market);
+        return await OnChainAsync(report, claims, chain, ct).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -79,22 +81,22 @@ public static class Auditor
     public static async Task<AuditReport> RunAsync(DbConnection connection, DbTransaction snapshot, string signer,
         Solana.Rpc.SolanaRpcClient? chain, bool market = true, CancellationToken ct = default)
     {
-        var (report, anchors) = RunCore(connection, snapshot, signer, market, null, null);
-        return await OnChainAsync(report, anchors, chain, ct).ConfigureAwait(false);
+        var (report, claims) = RunCore(connection, snapshot, signer, market, null, null);
+        return await OnChainAsync(report, claims, chain, ct).ConfigureAwait(false);
     }
 
-    private static async Task<AuditReport> OnChainAsync(AuditReport report, IReadOnlyList<Settlement.AnchorRow> anchors,
+    private static async Task<AuditReport> OnChainAsync(AuditReport report, OnChainClaims claims,
         Solana.Rpc.SolanaRpcClient? chain, CancellationToken ct)
     {
         if (chain is null || !report.Passed)
         {
             return report;
         }
-        var (failure, line) = await SettlementAudit.OnChainAsync(anchors, chain, ct).ConfigureAwait(false);
+        var (failure, line) = await SettlementAudit.OnChainAsync(claims, chain, ct).ConfigureAwait(false);
         return failure is null ? report with { Summary = [.. report.Summary, line] } : report with { Failure = failure };
     }
 
-    private static (AuditReport Report, IReadOnlyList<Settlement.AnchorRow> Anchors) RunFolder(string dataFolder,
+    private static (AuditReport Report, OnChainClaims Claims) RunFolder(string dataFolder,
         string? expectedSigner, bool market)
     {
         var database = Path.Combine(dataFolder, Node.DatabaseFile);
@@ -137,7 +139,7 @@ public static class Auditor
         Func<long>? indexedThrough = null, Action? storeChecks = null) =>
         RunCore(connection, snapshot, signer, market, indexedThrough, storeChecks).Report;
 
-    private static (AuditReport Report, IReadOnlyList<Settlement.AnchorRow> Anchors) RunCore(DbConnection connection,
+    private static (AuditReport Report, OnChainClaims Claims) RunCore(DbConnection connection,
         DbTransaction snapshot, string signer, bool market, Func<long>? indexedThrough, Action? storeChecks)
     {
         var summary = new List<string>();
@@ -146,11 +148,11 @@ public static class Auditor
             storeChecks?.Invoke();
             var replay = new Replay(connection, snapshot, signer, summary, indexedThrough);
             replay.Run(market);
-            return (new AuditReport(null, summary), replay.FinalAnchors);
+            return (new AuditReport(null, summary), replay.Claims);
         }
         catch (AuditException ex)
         {
-            return (new AuditReport(ex.Message, summary), []);
+            return (new AuditReport(ex.Message, summary), OnChainClaims.None);
         }
     }
 
@@ -194,16 +196,16 @@ public static class Auditor
         private readonly List<Postings.TransferRow> _settlement = [];
         private readonly List<byte[]> _blockHashes = [];
 
-        /// <summary>The anchors recorded as final, once the replay has checked them against the blocks.</summary>
-        public IReadOnlyList<Settlement.AnchorRow> FinalAnchors { get; private set; } = [];
+        /// <summary>What the store says is on chain, once the replay has checked it against the ledger.</summary>
+        public OnChainClaims Claims { get; private set; } = OnChainClaims.None;
 
         public void Run(bool market)
         {
             Assets();
             var (transfers, blocks) = TransfersAndBlocks();
             Balances();
-            var (settled, anchors) = new SettlementAudit(c, snapshot).Check(_settlement, _balances, _blockHashes, _assets.Keys);
-            FinalAnchors = anchors;
+            var (settled, claims) = new SettlementAudit(c, snapshot).Check(_settlement, _balances, _blockHashes, _assets.Values);
+            Claims = claims;
             var decisions = market ? Decisions() : "campaigns not audited (ledger only)";
             summary.Insert(0, $"network key {signer}");
             summary.Add($"{transfers} transfers in {blocks} blocks: every payload, header, hash link, Merkle root and signature checks");

@@ -8,6 +8,16 @@ using Earnest.Solana.Rpc;
 
 namespace Earnest.Audit;
 
+/// <summary>What the store says happened on chain, for an audit with a Solana node to read back.</summary>
+/// <param name="Anchors">The final anchors.</param>
+/// <param name="Withdrawals">The final and returned withdrawals that name a transaction.</param>
+/// <param name="Decimals">Each asset's decimals (a TransferChecked repeats its mint's).</param>
+internal sealed record OnChainClaims(IReadOnlyList<AnchorRow> Anchors, IReadOnlyList<WithdrawalRow> Withdrawals,
+    IReadOnlyDictionary<string, int> Decimals)
+{
+    public static OnChainClaims None { get; } = new([], [], new Dictionary<string, int>());
+}
+
 /// <summary>
 /// The audit of settlement on Solana, on the transfers the replay read and the settlement tables of the same snapshot:
 /// every withdrawal moved into its asset's settlement account exactly once and left it at most once — to the issuance
@@ -24,18 +34,19 @@ internal sealed class SettlementAudit(DbConnection c, DbTransaction snapshot)
     public static bool IsSettlementKind(string kind) => Kinds.Contains(kind);
 
     /// <summary>
-    /// Checks the settlement transfers (in ledger order) against the tables; answers the summary line and the final
-    /// anchors, which <see cref="OnChainAsync"/> can look up.
+    /// Checks the settlement transfers (in ledger order) against the tables; answers the summary line and what the
+    /// store says happened on chain, which <see cref="OnChainAsync"/> can read back.
     /// </summary>
-    public (string Summary, IReadOnlyList<AnchorRow> Final) Check(IReadOnlyList<Postings.TransferRow> transfers,
+    public (string Summary, OnChainClaims Claims) Check(IReadOnlyList<Postings.TransferRow> transfers,
         IReadOnlyDictionary<(string Account, string Asset), long> balances, IReadOnlyList<byte[]> blockHashes,
-        IEnumerable<string> assets)
+        IEnumerable<Asset> assets)
     {
         var byKindAndRef = transfers.Where(t => t.Kind != TransferKinds.Deposit)
             .GroupBy(t => (t.Kind, t.Ref ?? ""))
             .ToDictionary(g => g.Key, g => g.ToList());
-        var (final, returned, openCount, open) = Withdrawals(byKindAndRef);
-        foreach (var asset in assets)
+        var (final, returned, openCount, open, settled) = Withdrawals(byKindAndRef);
+        var decimals = assets.ToDictionary(a => a.Symbol, a => a.Decimals, StringComparer.Ordinal);
+        foreach (var asset in decimals.Keys)
         {
             var held = balances.GetValueOrDefault((SystemAccounts.Settlement(asset), asset));
             var owed = open.GetValueOrDefault(asset);
@@ -47,13 +58,14 @@ internal sealed class SettlementAudit(DbConnection c, DbTransaction snapshot)
         return ($"{final + returned + openCount} withdrawals ({final} final, {returned} returned, {openCount} open) each " +
                 $"moved once and settled or returned at most once; settlement accounts hold the open ones; {deposits} " +
                 $"deposits each credited once to their reference's requester; {anchors} anchors name their block's hash",
-            finalAnchors);
+            new OnChainClaims(finalAnchors, settled, decimals));
     }
 
-    private (long Final, long Returned, long Open, Dictionary<string, long> Owed) Withdrawals(
+    private (long Final, long Returned, long Open, Dictionary<string, long> Owed, List<WithdrawalRow> Settled) Withdrawals(
         Dictionary<(string Kind, string Ref), List<Postings.TransferRow>> transfers)
     {
         long final = 0, returned = 0, openCount = 0;
+        var settledRows = new List<WithdrawalRow>();
         var open = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var w in c.Query<WithdrawalRow>("SELECT * FROM withdrawals ORDER BY id", transaction: snapshot))
         {
@@ -78,6 +90,7 @@ internal sealed class SettlementAudit(DbConnection c, DbTransaction snapshot)
                                 s.Credit != SystemAccounts.Issuance(w.Asset) || s.Amount != w.Amount || s.Asset != w.Asset,
                         $"withdrawal {w.Id}: its settlement {s.Id} does not move {w.Amount} {w.Asset} from {settlement} to the issuance account");
                     final++;
+                    settledRows.Add(w);
                     break;
                 case WithdrawalStatus.Returned:
                     Auditor.Replay.Fail(back.Count != 1, $"withdrawal {w.Id}: returned, but its amount never went back to {w.Owner}");
@@ -86,6 +99,10 @@ internal sealed class SettlementAudit(DbConnection c, DbTransaction snapshot)
                                 r.Amount != w.Amount || r.Asset != w.Asset,
                         $"withdrawal {w.Id}: its return {r.Id} does not move {w.Amount} {w.Asset} from {settlement} back to {w.Owner}");
                     returned++;
+                    if (w.Signature is not null)
+                    {
+                        settledRows.Add(w);
+                    }
                     break;
                 case WithdrawalStatus.Pending or WithdrawalStatus.Sent:
                     Auditor.Replay.Fail(settled.Count + back.Count != 0, $"withdrawal {w.Id}: {w.Status}, yet settled or returned");
@@ -101,7 +118,7 @@ internal sealed class SettlementAudit(DbConnection c, DbTransaction snapshot)
         }
         var stray = transfers.Values.SelectMany(l => l).FirstOrDefault();
         Auditor.Replay.Fail(stray is not null, $"transfer {stray?.Id} ({stray?.Kind}) names no recorded withdrawal {stray?.Ref}");
-        return (final, returned, openCount, open);
+        return (final, returned, openCount, open, settledRows);
     }
 
     private static List<Postings.TransferRow> Take(Dictionary<(string Kind, string Ref), List<Postings.TransferRow>> transfers,
@@ -154,40 +171,118 @@ internal sealed class SettlementAudit(DbConnection c, DbTransaction snapshot)
     }
 
     /// <summary>
-    /// Reads each final anchor's transaction back from a Solana node: it must have landed without error and carry the
-    /// memo naming the anchored block's height and hash. Answers the failure, or null and the summary line.
+    /// Reads back from a Solana node what the store says happened there: each final anchor's transaction must have
+    /// landed without error carrying the memo naming its block's height and hash; each final withdrawal's transaction
+    /// must have landed without error with a TransferChecked paying its amount, with its asset's decimals, to its
+    /// destination's associated token account for the transfer's mint (each instruction paying one withdrawal only);
+    /// a returned withdrawal's transaction must not have succeeded. Answers the failure, or null and the summary line.
     /// </summary>
-    public static async Task<(string? Failure, string Summary)> OnChainAsync(IReadOnlyList<AnchorRow> anchors,
-        SolanaRpcClient chain, CancellationToken ct)
+    public static async Task<(string? Failure, string Summary)> OnChainAsync(OnChainClaims claims, SolanaRpcClient chain,
+        CancellationToken ct)
     {
+        ArgumentNullException.ThrowIfNull(claims);
         ArgumentNullException.ThrowIfNull(chain);
-        foreach (var a in anchors)
+        foreach (var a in claims.Anchors)
         {
-            var memo = Settlement.Anchors.Memo(a.Height, a.Hash);
-            Signature signature;
-            try
+            if (await AnchorProblemAsync(a, chain, ct).ConfigureAwait(false) is { } problem)
             {
-                signature = Signature.Parse(a.Signature!);
-            }
-            catch (FormatException e)
-            {
-                return ($"anchor {a.Height}: its signature is not a Solana signature ({e.Message})", "");
-            }
-            var transaction = await chain.GetTransactionAsync(signature, ct: ct).ConfigureAwait(false);
-            if (transaction is null)
-            {
-                return ($"anchor {a.Height}: the chain has no transaction {signature}", "");
-            }
-            if (transaction.Meta.Error is { } error)
-            {
-                return ($"anchor {a.Height}: the transaction {signature} failed on chain ({error})", "");
-            }
-            var memos = transaction.MemosOf(MemoProgram.Id);
-            if (!memos.Contains(memo, StringComparer.Ordinal))
-            {
-                return ($"anchor {a.Height}: the transaction {signature} carries {(memos.Count == 0 ? "no memo" : string.Join(", ", memos.Select(m => $"'{m}'")))}, not '{memo}'", "");
+                return (problem, "");
             }
         }
-        return (null, $"{anchors.Count} final anchors found on chain: each transaction carries its block's height and hash");
+        var transactions = 0;
+        foreach (var group in claims.Withdrawals.GroupBy(w => w.Signature!, StringComparer.Ordinal))
+        {
+            transactions++;
+            if (await WithdrawalsProblemAsync(group.Key, [.. group], claims.Decimals, chain, ct).ConfigureAwait(false) is { } problem)
+            {
+                return (problem, "");
+            }
+        }
+        var final = claims.Withdrawals.Count(w => w.Status == WithdrawalStatus.Final);
+        return (null, $"{claims.Anchors.Count} final anchors found on chain: each transaction carries its block's height and hash; " +
+                      $"{final} final withdrawals found paid on chain by {transactions} transactions, each its amount to its destination");
+    }
+
+    private static async Task<string?> AnchorProblemAsync(AnchorRow a, SolanaRpcClient chain, CancellationToken ct)
+    {
+        var memo = Settlement.Anchors.Memo(a.Height, a.Hash);
+        var (transaction, problem) = await ReadAsync($"anchor {a.Height}", a.Signature!, chain, ct).ConfigureAwait(false);
+        if (problem is not null)
+        {
+            return problem;
+        }
+        if (transaction!.Meta.Error is { } error)
+        {
+            return $"anchor {a.Height}: the transaction {a.Signature} failed on chain ({error})";
+        }
+        var memos = transaction.MemosOf(MemoProgram.Id);
+        return memos.Contains(memo, StringComparer.Ordinal)
+            ? null
+            : $"anchor {a.Height}: the transaction {a.Signature} carries {(memos.Count == 0 ? "no memo" : string.Join(", ", memos.Select(m => $"'{m}'")))}, not '{memo}'";
+    }
+
+    private static async Task<string?> WithdrawalsProblemAsync(string signature, IReadOnlyList<WithdrawalRow> withdrawals,
+        IReadOnlyDictionary<string, int> decimals, SolanaRpcClient chain, CancellationToken ct)
+    {
+        var (transaction, problem) = await ReadAsync($"withdrawal {withdrawals[0].Id}", signature, chain, ct).ConfigureAwait(false);
+        // A returned withdrawal's transaction may be gone from the node's history; it must not have succeeded.
+        if (withdrawals.FirstOrDefault(w => w.Status == WithdrawalStatus.Returned) is { } returned &&
+            transaction is { Meta.Error: null })
+        {
+            return $"withdrawal {returned.Id}: returned to its owner, but its transaction {signature} succeeded on chain";
+        }
+        withdrawals = [.. withdrawals.Where(w => w.Status == WithdrawalStatus.Final)];
+        if (withdrawals.Count == 0)
+        {
+            return null;
+        }
+        if (problem is not null)
+        {
+            return problem;
+        }
+        if (transaction!.Meta.Error is { } error)
+        {
+            return $"withdrawal {withdrawals[0].Id}: final, but its transaction {signature} failed on chain ({error})";
+        }
+        var transfers = TransfersChecked(transaction);
+        foreach (var w in withdrawals)
+        {
+            var paid = transfers.FindIndex(t => t.Amount == (ulong)w.Amount && t.Decimals == decimals.GetValueOrDefault(w.Asset, -1) &&
+                t.Destination == AssociatedTokenProgram.Address(PublicKey.Parse(w.Destination), t.Mint));
+            if (paid < 0)
+            {
+                return $"withdrawal {w.Id}: its transaction {signature} pays no {w.Amount} base units of {w.Asset} to the token account of {w.Destination}";
+            }
+            transfers.RemoveAt(paid);
+        }
+        return null;
+    }
+
+    private static async Task<(TransactionDetails? Transaction, string? Problem)> ReadAsync(string what, string text,
+        SolanaRpcClient chain, CancellationToken ct)
+    {
+        Signature signature;
+        try
+        {
+            signature = Signature.Parse(text);
+        }
+        catch (FormatException e)
+        {
+            return (null, $"{what}: its signature is not a Solana signature ({e.Message})");
+        }
+        var transaction = await chain.GetTransactionAsync(signature, ct: ct).ConfigureAwait(false);
+        return transaction is null ? (null, $"{what}: the chain has no transaction {signature}") : (transaction, null);
+    }
+
+    /// <summary>The transaction's top-level SPL Token TransferChecked instructions: mint, destination, amount, decimals.</summary>
+    private static List<(PublicKey Mint, PublicKey Destination, ulong Amount, int Decimals)> TransfersChecked(TransactionDetails transaction)
+    {
+        var keys = transaction.AllAccountKeys;
+        return transaction.Instructions
+            .Where(i => transaction.ProgramOf(i) == TokenProgram.Id && i.Data.Length == 10 &&
+                        i.Data.Span[0] == TokenProgram.TransferCheckedDiscriminator && i.Accounts.Count >= 4)
+            .Select(i => (keys[i.Accounts[1]], keys[i.Accounts[2]],
+                System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(i.Data.Span[1..9]), (int)i.Data.Span[9]))
+            .ToList();
     }
 }

@@ -94,6 +94,7 @@ public sealed class SettlementTests(LiteSvmFixture chain) : IClassFixture<LiteSv
         var audit = await s.Test.AuditAsync(chain.Client);
         Assert.True(audit.Passed, audit.Failure);
         Assert.Contains(audit.Summary, l => l.StartsWith("50 withdrawals (50 final, 0 returned, 0 open)", StringComparison.Ordinal));
+        Assert.Contains(audit.Summary, l => l.EndsWith("50 final withdrawals found paid on chain by 5 transactions, each its amount to its destination", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -320,7 +321,7 @@ public sealed class SettlementTests(LiteSvmFixture chain) : IClassFixture<LiteSv
 
         var audit = await s.Test.AuditAsync(chain.Client);
         Assert.True(audit.Passed, audit.Failure);
-        Assert.Contains("1 final anchors found on chain: each transaction carries its block's height and hash", audit.Summary);
+        Assert.Contains(audit.Summary, l => l.StartsWith("1 final anchors found on chain: each transaction carries its block's height and hash", StringComparison.Ordinal));
 
         await BlocksAsync(s, 3);
         var later = s.Node.Chain.Head!.Height;
@@ -370,7 +371,16 @@ public sealed class SettlementTests(LiteSvmFixture chain) : IClassFixture<LiteSv
         await chain.MintToAsync(s.Mint, payerAccount, 7_000);
         var paid = await PayAsync(s, payer, payerAccount, 7_000, PublicKey.Parse(address.Reference));
         Assert.Equal(1, (await s.Settler.ScanDepositsAsync()).Credited);
+        Assert.True((await s.Test.AuditAsync(chain.Client)).Passed);
+
+        // A final withdrawal whose destination was changed in the store: the ledger cannot tell, the chain can.
+        var stranger = NewWallet();
+        await s.Node.Database.WriteAsync(tx => tx.Execute("UPDATE withdrawals SET destination = @stranger WHERE id = 'paid'", new { stranger }));
         Assert.True(s.Test.Audit().Passed, s.Test.Audit().Failure);
+        var onChain = await s.Test.AuditAsync(chain.Client);
+        Assert.Equal($"withdrawal paid: its transaction {s.Row("paid").Signature} pays no 30000 base units of EARN to the token account of {stranger}",
+            onChain.Failure);
+        await s.Node.Database.WriteAsync(tx => tx.Execute("UPDATE withdrawals SET destination = @owner WHERE id = 'paid'", new { owner }));
 
         async Task<string?> TamperedAsync(string sql, string undo)
         {
@@ -458,7 +468,7 @@ public sealed class SettlementTests(LiteSvmFixture chain) : IClassFixture<LiteSv
         Assert.Equal(40_000, s.Node.Funds.Balance(requester, Earn));
         var audit = await s.Test.AuditAsync(chain.Client);
         Assert.True(audit.Passed, audit.Failure);
-        Assert.Contains("1 final anchors found on chain: each transaction carries its block's height and hash", audit.Summary);
+        Assert.Contains(audit.Summary, l => l.StartsWith("1 final anchors found on chain: each transaction carries its block's height and hash", StringComparison.Ordinal));
     }
 
     [Fact]
