@@ -26,6 +26,8 @@ public sealed class Node : IDisposable
         Options = options;
         Time = time;
         Directory.CreateDirectory(options.DataFolder);
+        // First: wrong settlement settings refuse the node before anything is opened.
+        Settlement = SettlementAccounts.Open(options);
         Key = NetworkKey.LoadOrCreate(System.IO.Path.Combine(options.DataFolder, KeyFile));
         Database = store?.Invoke(time) ?? SqliteDatabase.Open(System.IO.Path.Combine(options.DataFolder, DatabaseFile), time);
         Chain = new Chain(Database, Key);
@@ -36,7 +38,6 @@ public sealed class Node : IDisposable
         Issuance = new Issuance(Database, Key, Chain, Events);
         Campaigns = new Campaigns(Database, Key, Chain, time, options, Events);
         Work = new Work(Database, Key, Chain, time, options, Events);
-        Settlement = SettlementAccounts.Open(options);
         Withdrawals = new Withdrawals(Database, Key, Settlement, Events);
         Deposits = new Deposits(Database, Settlement);
         Anchors = new Anchors(Database);

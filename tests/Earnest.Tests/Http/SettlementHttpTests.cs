@@ -209,6 +209,14 @@ public sealed class SettlementHttpTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task the_openapi_document_lists_the_settlement_endpoints()
+    {
+        var document = JsonDocument.Parse(await _owner.Http.GetStringAsync("/openapi/v1.json")).RootElement;
+        var paths = document.GetProperty("paths").EnumerateObject().Select(p => p.Name).ToHashSet();
+        Assert.All(["/v1/withdrawals", "/v1/withdrawals/{id}", "/v1/deposits", "/v1/ledger/anchors"], p => Assert.Contains(p, paths));
+    }
+
+    [Fact]
     public async Task engine_ids_cannot_be_chosen_by_a_client()
     {
         foreach (var id in new[] { "deposit:x", "settle:once", "return:once", "withdraw:w", "payout:sub_1" })
