@@ -25,6 +25,8 @@ public static class Commands
         root.Subcommands.Add(ReceiptCommands.Create());
         root.Subcommands.Add(AggregateCommand.Create());
         root.Subcommands.Add(AuditCommand.Create());
+        root.Subcommands.Add(SettlementCommands.Withdraw());
+        root.Subcommands.Add(SettlementCommands.Deposit());
         root.Subcommands.Add(BenchCommand.Create());
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
@@ -112,11 +114,17 @@ public static class ServeCommand
             }
             options.Domain = uri.Authority;
             options.Database = parse.GetValue(database) ?? options.Database;
+            if (options.Settlement.Problems() is { Count: > 0 } problems)
+            {
+                throw new CliException("bad EARNEST_Settlement__ setting: " + string.Join(" ", problems));
+            }
             using var node = await Node.OpenAsync(options, null, Stores.Opener(options.Database));
+            using var rpcHttp = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+            var settler = options.Settlement.Enabled ? await SettlerAsync(node, rpcHttp, ct) : null;
             await using var app = EarnestServer.Create(node, new ServerOptions
             {
                 Urls = url, LogLevel = LogLevel.Warning, RequestsPerSecond = perSecond, RequestBurst = inBurst,
-            });
+            }, settler);
             // Servers sharing a PostgreSQL database hear each other's events (LISTEN/NOTIFY).
             await using var relay = node.Database is Earnest.Postgres.PostgresDatabase shared
                 ? await Earnest.Postgres.PostgresEventRelay.StartAsync(shared, node.Events, Earnest.Client.EarnestClient.Json)
@@ -128,12 +136,45 @@ public static class ServeCommand
                               (node.Database is Earnest.Postgres.PostgresDatabase ? " (network key); store: PostgreSQL" : ""));
             Console.WriteLine($"  network key: {node.Key.Signer}");
             Console.WriteLine(options.DevNetwork ? "  dev network: faucet on" : "  production: faucet off");
+            if (settler is not null)
+            {
+                var s = options.Settlement;
+                Console.WriteLine($"  settlement: Solana at {s.RpcUrl} ({s.Commitment.ToString().ToLowerInvariant()}), every " +
+                                  $"{s.Interval.TotalSeconds:0.#} s; hot wallet {settler.Accounts.HotWallet} (pays fees, holds the tokens)");
+                foreach (var (asset, mint) in settler.Accounts.Mints.OrderBy(m => m.Key, StringComparer.Ordinal))
+                {
+                    Console.WriteLine($"    {asset}: mint {mint}, token account {settler.Accounts.TokenAccount(mint)}");
+                }
+                Console.WriteLine(s.AnchorEveryBlocks > 0 ? $"    anchors every {s.AnchorEveryBlocks} blocks" : "    no anchors");
+            }
             Console.WriteLine($"  API: {listening}/v1   OpenAPI: {listening}/openapi/v1.json");
             Console.WriteLine($"  contributor app: {listening}/app/   requester dashboard: {listening}/dashboard/");
             await app.WaitForShutdownAsync(ct);
             return 0;
         });
         return command;
+    }
+
+    /// <summary>The node's settler, once its mints are checked against the cluster (a one-line error otherwise).</summary>
+    private static async Task<Earnest.Settlement.Settler> SettlerAsync(Node node, HttpClient http, CancellationToken ct)
+    {
+        var settings = node.Options.Settlement;
+        var rpc = new Earnest.Solana.Rpc.SolanaRpcClient(http, new Uri(settings.RpcUrl),
+            new Earnest.Solana.Rpc.SolanaRpcOptions { Commitment = settings.Commitment });
+        var settler = new Earnest.Settlement.Settler(node, rpc);
+        try
+        {
+            await settler.VerifyAsync(ct);
+        }
+        catch (InvalidOperationException e)
+        {
+            throw new CliException("settlement: " + e.Message);
+        }
+        catch (Exception e) when (e is Earnest.Solana.Rpc.SolanaRpcException or Earnest.Solana.Rpc.SolanaRpcTransportException)
+        {
+            throw new CliException($"settlement: cannot check the mints at {settings.RpcUrl}: {e.Message}");
+        }
+        return settler;
     }
 }
 

@@ -84,6 +84,8 @@ internal static class PostgresSchema
         // The ledger's log (the embedded store's version 6). Here the transfers table and the balances stay and are
         // written in the same commit as the log: every server reads them, and no server holds another's unmerged tail.
         Earnest.Storage.Schema.LedgerLogTable("BIGINT", "BYTEA"),
+        // Settlement on Solana: the embedded store's version 7.
+        Earnest.Storage.Schema.SettlementTables("BIGINT", "BYTEA"),
     ];
 
     /// <summary>The version that introduced the ledger's log.</summary>

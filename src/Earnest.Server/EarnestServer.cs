@@ -5,6 +5,7 @@ using Earnest.Server.Http;
 using Earnest.Server.Identity;
 using Earnest.Server.Ledger;
 using Earnest.Server.Market;
+using Earnest.Server.Settlement;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
@@ -42,8 +43,11 @@ public static partial class EarnestServer
         json.Converters.Add(new Earnest.Client.UtcTimeConverter());
     }
 
-    /// <summary>Creates the web application; the caller starts it and disposes the node after it stops.</summary>
-    public static WebApplication Create(Node node, ServerOptions options)
+    /// <summary>
+    /// Creates the web application; the caller starts it and disposes the node after it stops. With a
+    /// <paramref name="settler"/> the server also runs it every settlement interval (<see cref="SettlementService"/>).
+    /// </summary>
+    public static WebApplication Create(Node node, ServerOptions options, Earnest.Settlement.Settler? settler = null)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
         builder.Logging.SetMinimumLevel(options.LogLevel);
@@ -58,6 +62,12 @@ public static partial class EarnestServer
         });
         builder.Services.AddSingleton(node);
         builder.Services.AddSingleton<TimeProvider>(node.Time);
+        if (settler is not null)
+        {
+            builder.Services.AddSingleton(settler);
+            builder.Services.AddSingleton<SettlementService>();
+            builder.Services.AddHostedService(s => s.GetRequiredService<SettlementService>());
+        }
         builder.Services.ConfigureHttpJsonOptions(o => ConfigureJson(o.SerializerOptions));
         builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         builder.Services.AddProblemDetails();
@@ -123,6 +133,7 @@ public static partial class EarnestServer
         AuthEndpoints.Map(app);
         LedgerEndpoints.Map(app);
         MarketEndpoints.Map(app);
+        SettlementEndpoints.Map(app);
         EventEndpoints.Map(app);
         WebApps.Map(app);
         return app;

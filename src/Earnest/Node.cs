@@ -2,6 +2,7 @@ using Dapper;
 using Earnest.Identity;
 using Earnest.Ledger;
 using Earnest.Market;
+using Earnest.Settlement;
 using Earnest.Storage;
 
 namespace Earnest;
@@ -25,6 +26,8 @@ public sealed class Node : IDisposable
         Options = options;
         Time = time;
         Directory.CreateDirectory(options.DataFolder);
+        // First: wrong settlement settings refuse the node before anything is opened.
+        Settlement = SettlementAccounts.Open(options);
         Key = NetworkKey.LoadOrCreate(System.IO.Path.Combine(options.DataFolder, KeyFile));
         Database = store?.Invoke(time) ?? SqliteDatabase.Open(System.IO.Path.Combine(options.DataFolder, DatabaseFile), time);
         Chain = new Chain(Database, Key);
@@ -35,6 +38,9 @@ public sealed class Node : IDisposable
         Issuance = new Issuance(Database, Key, Chain, Events);
         Campaigns = new Campaigns(Database, Key, Chain, time, options, Events);
         Work = new Work(Database, Key, Chain, time, options, Events);
+        Withdrawals = new Withdrawals(Database, Key, Settlement, Events);
+        Deposits = new Deposits(Database, Settlement);
+        Anchors = new Anchors(Database);
     }
 
     /// <summary>The settings.</summary>
@@ -69,6 +75,20 @@ public sealed class Node : IDisposable
 
     /// <summary>The contributor's side of the market.</summary>
     public Work Work { get; }
+
+    /// <summary>
+    /// The network's hot key and the mint of each settled asset, when settlement on Solana is configured; else null.
+    /// </summary>
+    public SettlementAccounts? Settlement { get; }
+
+    /// <summary>Withdrawals to Solana (the ledger's side; a <see cref="Settler"/> pays them).</summary>
+    public Withdrawals Withdrawals { get; }
+
+    /// <summary>Deposit references for deposits from Solana (a <see cref="Settler"/> credits them).</summary>
+    public Deposits Deposits { get; }
+
+    /// <summary>The block hashes anchored on Solana.</summary>
+    public Anchors Anchors { get; }
 
     /// <summary>
     /// Opens the node's data folder (creating it on first use; it holds the network key, and the embedded database
@@ -114,5 +134,6 @@ public sealed class Node : IDisposable
     {
         Database.Dispose();
         Key.Dispose();
+        Settlement?.Dispose();
     }
 }

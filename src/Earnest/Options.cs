@@ -1,3 +1,5 @@
+using Earnest.Settlement;
+
 namespace Earnest;
 
 /// <summary>Settings of an Earnest node, bound from configuration and the command line.</summary>
@@ -41,4 +43,7 @@ public sealed class EarnestOptions
 
     /// <summary>Live leases one contributor may hold at once.</summary>
     public int MaxActiveAssignmentsPerContributor { get; set; } = 20;
+
+    /// <summary>Settlement on Solana: withdrawals, deposits and anchors (off unless an RPC URL or a mint is set).</summary>
+    public SettlementOptions Settlement { get; set; } = new();
 }

@@ -15,7 +15,7 @@ public static class EventEndpoints
     /// <summary>Maps the endpoint.</summary>
     public static void Map(IEndpointRouteBuilder app) =>
         app.MapGet("/v1/events", StreamAsync).RequireAuthorization().WithTags("Events")
-            .WithSummary("Server-Sent Events: payment, decision and campaign events for the caller.");
+            .WithSummary("Server-Sent Events: payment, decision, campaign, progress and withdrawal events for the caller.");
 
     private static async Task StreamAsync(HttpContext context, ClaimsPrincipal user, Node node,
         IOptions<JsonOptions> json, IHostApplicationLifetime lifetime)

@@ -57,7 +57,47 @@ public static class Auditor
     /// <paramref name="market"/> false only the ledger is checked (assets, transfers, blocks, balances), not the
     /// decisions and payments of campaigns.
     /// </summary>
-    public static AuditReport Run(string dataFolder, string? expectedSigner = null, bool market = true)
+    public static AuditReport Run(string dataFolder, string? expectedSigner = null, bool market = true) =>
+        RunFolder(dataFolder, expectedSigner, market).Report;
+
+    /// <summary>
+    /// Audits the node in <paramref name="dataFolder"/> as <see cref="Run(string, string?, bool)"/> does and then, with
+    /// <paramref name="chain"/>, reads back from that Solana node every transaction the store says settled something:
+    /// each final anchor's must have landed without error carrying the memo naming its block's height and hash; each
+    /// final withdrawal's must have landed without error paying its amount of its asset's mint to its destination's
+    /// token account; each returned withdrawal's must not have succeeded.
+    /// </summary>
+    public static async Task<AuditReport> RunAsync(string dataFolder, string? expectedSigner, Solana.Rpc.SolanaRpcClient? chain,
+        bool market = true, CancellationToken ct = default)
+    {
+        var (report, claims) = RunFolder(dataFolder, expectedSigner, market);
+        return await OnChainAsync(report, claims, chain, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Audits a store through an open connection as <see cref="Run(DbConnection, DbTransaction, string, bool, Func{long}?, Action?)"/>
+    /// does, then checks the final anchors on chain through <paramref name="chain"/> when given.
+    /// </summary>
+    public static async Task<AuditReport> RunAsync(DbConnection connection, DbTransaction snapshot, string signer,
+        Solana.Rpc.SolanaRpcClient? chain, bool market = true, CancellationToken ct = default)
+    {
+        var (report, claims) = RunCore(connection, snapshot, signer, market, null, null);
+        return await OnChainAsync(report, claims, chain, ct).ConfigureAwait(false);
+    }
+
+    private static async Task<AuditReport> OnChainAsync(AuditReport report, OnChainClaims claims,
+        Solana.Rpc.SolanaRpcClient? chain, CancellationToken ct)
+    {
+        if (chain is null || !report.Passed)
+        {
+            return report;
+        }
+        var (failure, line) = await SettlementAudit.OnChainAsync(claims, chain, ct).ConfigureAwait(false);
+        return failure is null ? report with { Summary = [.. report.Summary, line] } : report with { Failure = failure };
+    }
+
+    private static (AuditReport Report, OnChainClaims Claims) RunFolder(string dataFolder,
+        string? expectedSigner, bool market)
     {
         var database = Path.Combine(dataFolder, Node.DatabaseFile);
         if (!File.Exists(database))
@@ -82,7 +122,7 @@ public static class Auditor
             SqliteDatabase.AttachIndex(connection, indexPath);
         }
         using var snapshot = connection.BeginTransaction(deferred: true);
-        return Run(connection, snapshot, signer, market, indexed ? () => IndexedThrough(connection, snapshot) : () => 0, () =>
+        return RunCore(connection, snapshot, signer, market, indexed ? () => IndexedThrough(connection, snapshot) : () => 0, () =>
         {
             var version = connection.ExecuteScalar<long>("PRAGMA user_version", transaction: snapshot);
             Replay.Fail(version != Schema.Versions.Length, $"the database is at schema version {version}, this audit reads version {Schema.Versions.Length}");
@@ -96,18 +136,23 @@ public static class Auditor
     /// inside one snapshot of <paramref name="snapshot"/>'s isolation, after the store's own checks.
     /// </summary>
     public static AuditReport Run(DbConnection connection, DbTransaction snapshot, string signer, bool market = true,
-        Func<long>? indexedThrough = null, Action? storeChecks = null)
+        Func<long>? indexedThrough = null, Action? storeChecks = null) =>
+        RunCore(connection, snapshot, signer, market, indexedThrough, storeChecks).Report;
+
+    private static (AuditReport Report, OnChainClaims Claims) RunCore(DbConnection connection,
+        DbTransaction snapshot, string signer, bool market, Func<long>? indexedThrough, Action? storeChecks)
     {
         var summary = new List<string>();
         try
         {
             storeChecks?.Invoke();
-            new Replay(connection, snapshot, signer, summary, indexedThrough).Run(market);
-            return new AuditReport(null, summary);
+            var replay = new Replay(connection, snapshot, signer, summary, indexedThrough);
+            replay.Run(market);
+            return (new AuditReport(null, summary), replay.Claims);
         }
         catch (AuditException ex)
         {
-            return new AuditReport(ex.Message, summary);
+            return (new AuditReport(ex.Message, summary), OnChainClaims.None);
         }
     }
 
@@ -136,7 +181,7 @@ public static class Auditor
         return key.Address;
     }
 
-    private sealed class Replay(DbConnection c, DbTransaction snapshot, string signer, List<string> summary,
+    internal sealed class Replay(DbConnection c, DbTransaction snapshot, string signer, List<string> summary,
         Func<long>? indexedThrough)
     {
         private readonly byte[] _signerKey = WalletAddress.TryParse(signer, out var key, out _)
@@ -148,12 +193,19 @@ public static class Auditor
         private readonly Dictionary<string, Asset> _assets = new(StringComparer.Ordinal);
         private readonly Dictionary<string, Postings.TransferRow> _special = new(StringComparer.Ordinal);
         private readonly Dictionary<string, List<Postings.TransferRow>> _payoutsBySubmission = new(StringComparer.Ordinal);
+        private readonly List<Postings.TransferRow> _settlement = [];
+        private readonly List<byte[]> _blockHashes = [];
+
+        /// <summary>What the store says is on chain, once the replay has checked it against the ledger.</summary>
+        public OnChainClaims Claims { get; private set; } = OnChainClaims.None;
 
         public void Run(bool market)
         {
             Assets();
             var (transfers, blocks) = TransfersAndBlocks();
             Balances();
+            var (settled, claims) = new SettlementAudit(c, snapshot).Check(_settlement, _balances, _blockHashes, _assets.Values);
+            Claims = claims;
             var decisions = market ? Decisions() : "campaigns not audited (ledger only)";
             summary.Insert(0, $"network key {signer}");
             summary.Add($"{transfers} transfers in {blocks} blocks: every payload, header, hash link, Merkle root and signature checks");
@@ -161,6 +213,7 @@ public static class Auditor
                 ? "the index of transfers by id and account matches the log"
                 : $"the index matches the log as far as it has merged (transfer {_indexedThrough} of {transfers})");
             summary.Add($"{_balances.Count} balances recomputed from genesis match the stored ones; every asset sums to zero");
+            summary.Add(settled);
             summary.Add(decisions);
         }
 
@@ -243,6 +296,7 @@ public static class Auditor
                 }
                 Fail(index.MoveNext(), $"the index holds a transfer {index.Current.Seq} ({index.Current.Id}) that the log does not");
                 previousHash = block.Hash;
+                _blockHashes.Add(block.Hash);
             }
             Fail(log.MoveNext(), $"transfer {log.Current.Seq} ({log.Current.Id}) is in no block");
             var beyond = c.QuerySingleOrDefault<(long Seq, string Id)?>(
@@ -326,6 +380,11 @@ public static class Auditor
             else if (t.Kind is TransferKinds.Fund or TransferKinds.Refund)
             {
                 _special[t.Id] = t;
+            }
+            else if (SettlementAudit.IsSettlementKind(t.Kind))
+            {
+                Fail(t.Ref is null, $"transfer {t.Id} (seq {t.Seq}): a {t.Kind} without the withdrawal or reference it belongs to");
+                _settlement.Add(t);
             }
             else
             {
@@ -441,7 +500,7 @@ public static class Auditor
                     accepted++;
                     Fail(payouts.Count != 1, $"submission {s.Id}: accepted and paid {payouts.Count} times, expected once");
                     var p = payouts[0];
-                    Fail(p.Id != Settlement.PayoutId(s.Id) || p.Amount != campaign!.Reward || p.Asset != campaign.Asset ||
+                    Fail(p.Id != TaskDecisions.PayoutId(s.Id) || p.Amount != campaign!.Reward || p.Asset != campaign.Asset ||
                          p.Debit != SystemAccounts.Escrow(campaign.Id) || p.Credit != s.Contributor || s.TransferId != p.Id,
                         $"submission {s.Id}: its payout {p.Id} does not pay the campaign's reward from its escrow to its contributor");
                 }

@@ -114,6 +114,19 @@ public sealed class EarnestClient(HttpClient http)
         return await ReadAsync<AssignmentView>(response, ct).ConfigureAwait(false);
     }
 
+    /// <summary>Asks for a withdrawal to a Solana wallet (202; a retry with the same id answers the original).</summary>
+    public Task<Settlement.WithdrawalView> WithdrawAsync(string asset, long amount, string to, string id,
+        CancellationToken ct = default) =>
+        PostAsync<Settlement.WithdrawalView>("/v1/withdrawals", new { asset, amount, to, id }, ct);
+
+    /// <summary>One of the caller's withdrawals.</summary>
+    public Task<Settlement.WithdrawalView> WithdrawalAsync(string id, CancellationToken ct = default) =>
+        GetAsync<Settlement.WithdrawalView>($"/v1/withdrawals/{Uri.EscapeDataString(id)}", ct);
+
+    /// <summary>A new deposit reference and the address to pay, for an asset.</summary>
+    public Task<Settlement.DepositAddressView> DepositAddressAsync(string asset, CancellationToken ct = default) =>
+        PostAsync<Settlement.DepositAddressView>("/v1/deposits", new { asset }, ct);
+
     /// <summary>Submits an answer.</summary>
     public Task<SubmissionOutcome> SubmitAsync(string assignmentId, string answer, CancellationToken ct = default) =>
         PostAsync<SubmissionOutcome>($"/v1/assignments/{assignmentId}/submission", new { answer }, ct);

@@ -112,7 +112,7 @@ public sealed class Funds(Database database, NetworkKey key, Chain chain, Earnes
         var validation = new Validation()
             .Require(amount > 0, "amount", "The amount is a positive number of base units.")
             .Require(amount <= cap, "amount", $"The faucet gives at most {cap} base units ({options.FaucetMaxWholeUnits} {asset.Symbol}) per call.")
-            .Require(id is null || Postings.IsValidId(id), "id", "A transfer id is 1 to 128 characters of A-Z a-z 0-9 : _ . -");
+            .Require(id is null || Postings.ClientIdProblem(id) is null, "id", id is null ? "" : Postings.ClientIdProblem(id) ?? "");
         if (!validation.IsValid)
         {
             return Problem.Invalid(validation);

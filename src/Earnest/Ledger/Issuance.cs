@@ -69,8 +69,8 @@ public sealed partial class Issuance(Database database, NetworkKey key, Chain ch
         var validation = new Validation()
             .Require(body.Amount is > 0, "amount", "The amount is a positive number of base units.")
             .Require(Identity.WalletAddress.IsValid(to), "to", "The account credited is a wallet address.")
-            .Require(body.Id is null || Postings.IsValidId(body.Id), "id",
-                "A transfer id is 1 to 128 characters of A-Z a-z 0-9 : _ . -");
+            .Require(body.Id is null || Postings.ClientIdProblem(body.Id) is null, "id",
+                body.Id is null ? "" : Postings.ClientIdProblem(body.Id) ?? "");
         if (!validation.IsValid)
         {
             return Problem.Invalid(validation);

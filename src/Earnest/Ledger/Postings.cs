@@ -42,6 +42,24 @@ public static class Postings
         id.All(c => char.IsAsciiLetterOrDigit(c) || c is ':' or '_' or '.' or '-');
 
     /// <summary>
+    /// The prefixes of the ids the engine derives itself (a payout's from its submission, a withdrawal's settlement
+    /// from the withdrawal, a deposit's from its Solana signature). A client may not choose such an id: taken first,
+    /// it would block, or pose as, the engine's own transfer.
+    /// </summary>
+    public static readonly IReadOnlyList<string> ReservedPrefixes =
+        ["payout:", "fund:", "refund:", "withdraw:", "settle:", "return:", "deposit:"];
+
+    /// <summary>True when a client-chosen id starts with one of <see cref="ReservedPrefixes"/>.</summary>
+    public static bool IsReservedId(string id) =>
+        ReservedPrefixes.Any(p => id.StartsWith(p, StringComparison.Ordinal));
+
+    /// <summary>The message refusing a client-chosen id that is not valid or is reserved; null when it may be used.</summary>
+    public static string? ClientIdProblem(string id) =>
+        !IsValidId(id) ? "A transfer id is 1 to 128 characters of A-Z a-z 0-9 : _ . -"
+        : IsReservedId(id) ? $"Ids starting with {string.Join(", ", ReservedPrefixes)} are the engine's own."
+        : null;
+
+    /// <summary>
     /// Posts a transfer, or answers why not. On anything but <see cref="TransferResult.Ok"/> nothing was written;
     /// on <see cref="TransferResult.Exists"/> <paramref name="posted"/> is the original. The common path is one
     /// entry in the writer's state, which the commit writes to the log: balances and assets come from it (<see cref="LedgerState"/>).

@@ -61,6 +61,12 @@ public static class SystemAccounts
     /// <summary>A campaign's escrow.</summary>
     public static string Escrow(string campaignId) => "escrow:" + campaignId;
 
+    /// <summary>
+    /// An asset's withdrawals in flight to Solana: a withdrawal moves the amount here from its owner; it leaves for
+    /// the issuance account once the transfer on chain is final, or goes back to the owner if it definitively failed.
+    /// </summary>
+    public static string Settlement(string asset) => "settlement:" + asset;
+
     /// <summary>True for an issuance account, the only kind whose balance may go negative.</summary>
     public static bool IsIssuance(string account) => account.StartsWith("issuance:", StringComparison.Ordinal);
 }
@@ -76,6 +82,20 @@ public static class TransferKinds
     public const string Payout = "payout";
     /// <summary>Unspent escrow returning to the requester.</summary>
     public const string Refund = "refund";
+    /// <summary>An owner's withdrawal to Solana moving into the asset's settlement account (<c>withdraw:&lt;id&gt;</c>).</summary>
+    public const string Withdraw = "withdraw";
+    /// <summary>
+    /// A withdrawal final on chain: the tokens left the ledger, so they leave the settlement account for the issuance
+    /// account and the ledger's supply shrinks by them (<c>settle:&lt;id&gt;</c>).
+    /// </summary>
+    public const string Settle = "settle";
+    /// <summary>A withdrawal whose transaction definitively failed, back to its owner (<c>return:&lt;id&gt;</c>).</summary>
+    public const string Return = "return";
+    /// <summary>
+    /// Tokens received on chain credited to the requester who asked for the deposit reference, from the issuance
+    /// account (<c>deposit:&lt;signature&gt;</c>: a transaction is credited at most once).
+    /// </summary>
+    public const string Deposit = "deposit";
 }
 
 /// <summary>An immutable double-entry movement of <see cref="Amount"/> base units from Debit to Credit.</summary>

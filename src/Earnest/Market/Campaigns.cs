@@ -230,7 +230,7 @@ public sealed class Campaigns(Database database, NetworkKey key, Chain chain, Ti
                     """, new { campaignId }).ToList();
                 foreach (var task in open)
                 {
-                    Settlement.DecideTask(tx, key, campaign, task, closing: true, pending);
+                    TaskDecisions.DecideTask(tx, key, campaign, task, closing: true, pending);
                 }
                 var escrow = SystemAccounts.Escrow(campaign.Id);
                 refunded = Postings.Balance(tx, escrow, campaign.Asset);

@@ -227,7 +227,7 @@ public sealed class Work(Database database, NetworkKey key, Chain chain, TimePro
                 """, new { assignment.CampaignId, assignment.TaskSeq });
             task.Active -= 1;
             task.Answers += 1;
-            var payments = Settlement.DecideTask(tx, key, campaign, task, closing: false, pending);
+            var payments = TaskDecisions.DecideTask(tx, key, campaign, task, closing: false, pending);
             var row = tx.QuerySingle<SubmissionRow>("SELECT * FROM submissions WHERE id = @submissionId",
                 new { submissionId });
             payment = payments.GetValueOrDefault(submissionId);

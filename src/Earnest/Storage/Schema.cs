@@ -109,6 +109,9 @@ internal static class Schema
         {LedgerLogTable("INTEGER", "BLOB")}
         INSERT INTO meta(key, value) VALUES ('store_id', lower(hex(randomblob(16))));
         """,
+        // Settlement on Solana (docs/solana.md): withdrawals and their transactions, the deposit references handed
+        // out and the deposits credited, and the anchors of block hashes written on chain.
+        SettlementTables("INTEGER", "BLOB"),
     ];
 
     /// <summary>The version that introduced the ledger's log.</summary>
@@ -117,6 +120,40 @@ internal static class Schema
     /// <summary>The log's table in a dialect's spelling (the PostgreSQL schema applies the same).</summary>
     internal static string LedgerLogTable(string integer, string blob) =>
         $"CREATE TABLE ledger_log(first_seq {integer} PRIMARY KEY, count {integer} NOT NULL, payloads {blob} NOT NULL);";
+
+    /// <summary>
+    /// The settlement tables in a dialect's spelling (the PostgreSQL schema applies the same).
+    /// <list type="bullet">
+    /// <item><c>withdrawals</c>: one row per withdrawal (its client-chosen id); <c>status</c> is pending (on the ledger,
+    /// in no transaction), sent (in the transaction <c>signature</c>, recorded before it was sent, valid through block
+    /// height <c>last_valid_height</c>), final or returned.</item>
+    /// <item><c>deposit_references</c>: the references handed out, each naming the requester to credit.</item>
+    /// <item><c>deposits</c>: the transactions credited, one row per signature (a reference may be paid more than once).</item>
+    /// <item><c>anchors</c>: one row per anchored block height with the hash written and the transaction writing it.</item>
+    /// </list>
+    /// </summary>
+    internal static string SettlementTables(string integer, string blob) => $"""
+        CREATE TABLE withdrawals(
+            id TEXT PRIMARY KEY, owner TEXT NOT NULL, asset TEXT NOT NULL, amount {integer} NOT NULL,
+            destination TEXT NOT NULL, status TEXT NOT NULL, signature TEXT NULL, last_valid_height {integer} NULL,
+            attempts {integer} NOT NULL DEFAULT 0, last_error TEXT NULL, created_at {integer} NOT NULL,
+            updated_at {integer} NOT NULL);
+        CREATE INDEX withdrawals_owner ON withdrawals(owner, created_at);
+        CREATE INDEX withdrawals_status ON withdrawals(status, asset, created_at);
+        CREATE INDEX withdrawals_signature ON withdrawals(signature) WHERE signature IS NOT NULL;
+        CREATE TABLE deposit_references(
+            reference TEXT PRIMARY KEY, owner TEXT NOT NULL, asset TEXT NOT NULL, created_at {integer} NOT NULL);
+        CREATE INDEX deposit_references_owner ON deposit_references(owner, created_at);
+        CREATE TABLE deposits(
+            signature TEXT PRIMARY KEY, reference TEXT NOT NULL, owner TEXT NOT NULL, asset TEXT NOT NULL,
+            amount {integer} NOT NULL, slot {integer} NOT NULL, credited_at {integer} NOT NULL);
+        CREATE INDEX deposits_reference ON deposits(reference);
+        CREATE TABLE anchors(
+            height {integer} PRIMARY KEY, hash {blob} NOT NULL, status TEXT NOT NULL, signature TEXT NULL,
+            last_valid_height {integer} NULL, slot {integer} NULL, attempts {integer} NOT NULL DEFAULT 0,
+            last_error TEXT NULL, created_at {integer} NOT NULL, updated_at {integer} NOT NULL);
+        CREATE INDEX anchors_signature ON anchors(signature) WHERE signature IS NOT NULL;
+        """;
 
     /// <summary>
     /// What a version needs beyond its SQL, run in the same transaction right after it: packing the existing

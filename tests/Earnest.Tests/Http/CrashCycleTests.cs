@@ -418,14 +418,14 @@ public sealed class CrashCycleTests(ITestOutputHelper output)
         Assert.Equal(payouts.Count, payouts.Select(t => t.Id).Distinct().Count());
         Assert.All(payouts, t =>
         {
-            Assert.Equal(Settlement.PayoutId(t.Ref!), t.Id);
+            Assert.Equal(TaskDecisions.PayoutId(t.Ref!), t.Id);
             Assert.Equal(Reward, t.Amount);
             Assert.Equal(contributor.Party.Address, t.Credit);
         });
         // Paid exactly the accepted submissions, each once.
         var accepted = submissions.Where(s => s.Status == "accepted").Select(s => s.Id).Order(StringComparer.Ordinal);
         Assert.Equal(accepted, payouts.Select(t => t.Ref!).Order(StringComparer.Ordinal));
-        Assert.All(submissions.Where(s => s.Status == "accepted"), s => Assert.Equal(Settlement.PayoutId(s.Id), s.TransferId));
+        Assert.All(submissions.Where(s => s.Status == "accepted"), s => Assert.Equal(TaskDecisions.PayoutId(s.Id), s.TransferId));
         var paidIds = payouts.Select(t => t.Id).ToHashSet(StringComparer.Ordinal);
         foreach (var id in contributor.PaidLately)
         {
@@ -533,7 +533,7 @@ public sealed class CrashCycleTests(ITestOutputHelper output)
             }
             if (outcome.Payment is { } payment)
             {
-                if (payment.TransferId != Settlement.PayoutId(outcome.SubmissionId) || payment.Amount != Reward)
+                if (payment.TransferId != TaskDecisions.PayoutId(outcome.SubmissionId) || payment.Amount != Reward)
                 {
                     world.Unexpected.Enqueue($"submission {outcome.SubmissionId} paid {payment.TransferId} {payment.Amount}");
                 }

@@ -53,6 +53,22 @@ public sealed class TestNode : IAsyncDisposable
         return Earnest.Audit.Auditor.Run(Folder);
     }
 
+    /// <summary>
+    /// Audits the node's store as <c>earnest audit --rpc</c> would: the replay, then every final anchor read back from
+    /// the Solana node when one is given.
+    /// </summary>
+    public async Task<Earnest.Audit.AuditReport> AuditAsync(Earnest.Solana.Rpc.SolanaRpcClient? chain)
+    {
+        if (Node.Database is Earnest.Postgres.PostgresDatabase postgres)
+        {
+            await using var connection = new Npgsql.NpgsqlConnection(postgres.ConnectionString);
+            await connection.OpenAsync();
+            await using var snapshot = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead);
+            return await Earnest.Audit.Auditor.RunAsync(connection, snapshot, Node.Key.Signer, chain);
+        }
+        return await Earnest.Audit.Auditor.RunAsync(Folder, null, chain);
+    }
+
     /// <summary>A funded requester with a published campaign of the given tasks (id, gold).</summary>
     public async Task<(string Requester, string CampaignId)> PublishedCampaignAsync(
         IReadOnlyList<(string Id, string? Gold)> tasks, long reward = 100, long? budget = null, int overlap = 3,

@@ -22,9 +22,10 @@ public sealed class TestServer : IAsyncDisposable
     public WebApplication App { get; }
     public string Url { get; }
 
-    public static async Task<TestServer> StartAsync(Action<ServerOptions>? configure = null)
+    public static async Task<TestServer> StartAsync(Action<ServerOptions>? configure = null,
+        Action<EarnestOptions>? configureNode = null)
     {
-        var node = await TestNode.StartAsync();
+        var node = await TestNode.StartAsync(configureNode);
         // The server runs on the real clock: tokens and leases must not expire during a test.
         node.Time.AutoAdvanceAmount = TimeSpan.FromMilliseconds(1);
         var options = new ServerOptions { Urls = "http://127.0.0.1:0" };

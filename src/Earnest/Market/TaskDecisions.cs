@@ -19,7 +19,7 @@ internal sealed record PendingEvent(string Account, MarketEvent? Event, SignedTr
 /// with its inputs, and each accepted submission is paid from escrow in the same commit, under a transfer id derived
 /// from the submission id, so it can never be paid twice.
 /// </summary>
-internal static class Settlement
+internal static class TaskDecisions
 {
     public static string PayoutId(string submissionId) => "payout:" + submissionId;
 
