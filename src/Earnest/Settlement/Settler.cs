@@ -292,18 +292,7 @@ public sealed class Settler
             }
         }
         var (expired, alive) = await ExpiredAsync(unseen.Select(u => (u.Signature, u.LastValidHeight)).ToList(), ct).ConfigureAwait(false);
-        foreach (var (signature, lastValidHeight, height) in expired)
-        {
-            requeued += await _node.Database.WriteAsync(tx => tx.Execute("""
-                UPDATE withdrawals SET status = 'pending', signature = NULL, last_valid_height = NULL, last_error = @error,
-                    updated_at = @now
-                WHERE signature = @signature AND status = 'sent'
-                """, new
-            {
-                signature, now = tx.NowMicros,
-                error = $"the transaction {signature} did not land before block height {lastValidHeight} (now {height}); sent again",
-            }), ct).ConfigureAwait(false);
-        }
+        requeued += await RequeueAsync("withdrawals", expired, ct).ConfigureAwait(false);
         waiting += unseen.Where(u => alive.Contains(u.Signature)).Sum(u => (int)u.Count);
         return new WithdrawalsConfirmed(final, returned, requeued, waiting);
     }
@@ -317,6 +306,29 @@ public sealed class Settler
     /// block height (so every block that could hold them is final), and their status, asked after that, is still absent.
     /// Answers those with the height seen, and the signatures that may still land.
     /// </summary>
+    /// <summary>
+    /// Puts the rows (of <paramref name="table"/>: withdrawals or anchors) of transactions that can no longer land back
+    /// to pending, to be built again; answers how many rows moved.
+    /// </summary>
+    private async Task<int> RequeueAsync(string table, List<(string Signature, long LastValidHeight, ulong Height)> expired,
+        CancellationToken ct)
+    {
+        var requeued = 0;
+        foreach (var (signature, lastValidHeight, height) in expired)
+        {
+            requeued += await _node.Database.WriteAsync(tx => tx.Execute($"""
+                UPDATE {table} SET status = 'pending', signature = NULL, last_valid_height = NULL, last_error = @error,
+                    updated_at = @now
+                WHERE signature = @signature AND status = 'sent'
+                """, new
+            {
+                signature, now = tx.NowMicros,
+                error = $"the transaction {signature} did not land before block height {lastValidHeight} (now {height}); sent again",
+            }), ct).ConfigureAwait(false);
+        }
+        return requeued;
+    }
+
     private async Task<(List<(string Signature, long LastValidHeight, ulong Height)> Expired, HashSet<string> Alive)> ExpiredAsync(
         IReadOnlyList<(string Signature, long LastValidHeight)> unseen, CancellationToken ct)
     {
@@ -620,18 +632,7 @@ public sealed class Settler
             final += status.Error is null ? closed : 0;
         }
         var (expired, _) = await ExpiredAsync(unseen, ct).ConfigureAwait(false);
-        foreach (var (signature, lastValidHeight, height) in expired)
-        {
-            requeued += await _node.Database.WriteAsync(tx => tx.Execute("""
-                UPDATE anchors SET status = 'pending', signature = NULL, last_valid_height = NULL, last_error = @error,
-                    updated_at = @now
-                WHERE signature = @signature AND status = 'sent'
-                """, new
-            {
-                signature, now = tx.NowMicros,
-                error = $"the transaction {signature} did not land before block height {lastValidHeight} (now {height}); sent again",
-            }), ct).ConfigureAwait(false);
-        }
+        requeued += await RequeueAsync("anchors", expired, ct).ConfigureAwait(false);
         return (final, requeued);
     }
 

@@ -40,27 +40,11 @@ public sealed class BadInputTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
-    private string Fingerprint() => _server.Node.Database.Read(c => string.Join("|",
-        new[] { "transfers", "balances", "campaigns", "tasks", "assignments", "submissions", "decisions", "credentials" }
-            .Select(t => $"{t}={c.ExecuteScalar<long>($"SELECT COUNT(*) FROM {t}")}")
-            .Concat(c.Query<string>("SELECT account || ':' || asset || '=' || amount FROM balances ORDER BY account, asset"))
-            .Concat(c.Query<string>("SELECT id || ':' || status || ':' || task_count FROM campaigns ORDER BY id"))));
+    private string Fingerprint() => Problems.Fingerprint(_server.Node, ["transfers", "balances", "campaigns", "tasks", "assignments", "submissions", "decisions", "credentials"],
+        "SELECT id || ':' || status || ':' || task_count FROM campaigns ORDER BY id");
 
-    private async Task<JsonElement> ExpectProblemAsync(HttpStatusCode status, Func<Task<HttpResponseMessage>> send)
-    {
-        var before = Fingerprint();
-        using var response = await send();
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(status == response.StatusCode, $"expected {(int)status}, got {(int)response.StatusCode}: {body}");
-        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        var problem = JsonDocument.Parse(body).RootElement;
-        Assert.Equal((int)status, problem.GetProperty("status").GetInt32());
-        Assert.StartsWith("urn:earnest:problem:", problem.GetProperty("type").GetString(), StringComparison.Ordinal);
-        Assert.False(string.IsNullOrWhiteSpace(problem.GetProperty("title").GetString()));
-        Assert.False(string.IsNullOrWhiteSpace(problem.GetProperty("detail").GetString()));
-        Assert.Equal(before, Fingerprint());
-        return problem;
-    }
+    private Task<JsonElement> ExpectProblemAsync(HttpStatusCode status, Func<Task<HttpResponseMessage>> send) =>
+        Problems.ExpectAsync(status, send, Fingerprint);
 
     private static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
 
