@@ -44,6 +44,13 @@ public static partial class Middleware
         {
             // The client went away; nothing to answer.
         }
+        catch (global::Earnest.Ledger.LedgerIndexBehindException ex) when (!context.Response.HasStarted)
+        {
+            LogUnhandled(logger, ex, context.Request.Method, context.Request.Path);
+            context.Response.Headers.RetryAfter = "5";
+            await Problems.WriteAsync(context, StatusCodes.Status503ServiceUnavailable,
+                "The ledger's index is behind its log; try again shortly.");
+        }
         catch (Exception ex) when (!context.Response.HasStarted)
         {
             LogUnhandled(logger, ex, context.Request.Method, context.Request.Path);

@@ -35,8 +35,8 @@ public sealed class LedgerIndex : IDisposable
     /// <summary>With transfers to merge and none of the reasons to, the index looks again this often.</summary>
     public static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(2);
 
-    /// <summary>How long a read waits for the index to catch up before it fails.</summary>
-    public static readonly TimeSpan ReadTimeout = TimeSpan.FromSeconds(60);
+    /// <summary>How long a read waits for the index to catch up before it fails (60 s).</summary>
+    public TimeSpan ReadTimeout { get; internal set; } = TimeSpan.FromSeconds(60);
 
     private const string Tables = """
         CREATE TABLE transfers(
@@ -150,7 +150,7 @@ public sealed class LedgerIndex : IDisposable
                 var left = deadline - DateTime.UtcNow;
                 if (left <= TimeSpan.Zero)
                 {
-                    throw new TimeoutException(describe() +
+                    throw new LedgerIndexBehindException(describe() +
                         (_failure is null ? "" : $"; it last failed with: {_failure.Message}"));
                 }
                 Monitor.Wait(_gate, left);
@@ -332,3 +332,9 @@ public sealed class LedgerIndex : IDisposable
         _thread.Join();
     }
 }
+
+/// <summary>
+/// The ledger's index did not catch up within <see cref="LedgerIndex.ReadTimeout"/> (its merges keep failing, or the
+/// node is overloaded): the store is unavailable for reads for now, not the request wrong.
+/// </summary>
+public sealed class LedgerIndexBehindException(string message) : TimeoutException(message);

@@ -161,5 +161,23 @@ public sealed class LedgerIndexTests
         }
     }
 
+    [Fact]
+    public async Task a_read_the_index_cannot_serve_in_time_is_a_503_problem_and_then_served()
+    {
+        await using var server = await TestServer.StartAsync();
+        var client = await server.SignedInAsync();
+        var index = server.Node.Database.LedgerIndex!;
+        index.ReadTimeout = TimeSpan.FromMilliseconds(200);
+        using (index.Hold())
+        {
+            Assert.Equal(TransferResult.Ok, await PostAsync(server.Test, Mint("unmerged", client.Address!, 5)));
+            var behind = await Assert.ThrowsAsync<Earnest.Client.ApiException>(() => client.AccountAsync());
+            Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, behind.Status);
+            Assert.Contains("index is behind", behind.Message, StringComparison.Ordinal);
+        }
+        var account = await client.AccountAsync();
+        Assert.Contains(account.Balances, b => b.Asset == "EARN" && b.Amount == 5);
+    }
+
     private static Task<TestNode> StartAsync(string folder) => TestNode.StartAsync(o => o.DataFolder = folder);
 }
