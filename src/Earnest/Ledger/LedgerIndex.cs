@@ -62,6 +62,8 @@ public sealed class LedgerIndex : IDisposable
     private int _held;
     private readonly Func<bool> _writerIdle;
     private Exception? _failure;
+    private DbConnection? _log;
+    private DbConnection? _index;
 
     /// <summary>
     /// Opens (building or rebuilding when needed) the index of the store <paramref name="storeId"/> and merges the
@@ -72,15 +74,9 @@ public sealed class LedgerIndex : IDisposable
         _openIndex = openIndex;
         _openLog = openLog;
         _writerIdle = writerIdle;
-        long logEnd;
-        using (var log = openLog())
-        {
-            logEnd = LedgerLog.LastSeq(log);
-        }
-        using (var index = openIndex())
-        {
-            _merged = Prepare(index, storeId, logEnd);
-        }
+        var (log, index) = Connections();
+        var logEnd = LedgerLog.LastSeq(log);
+        _merged = Prepare(index, storeId, logEnd);
         _committed = logEnd;
         while (Merged < logEnd)
         {
@@ -172,7 +168,6 @@ public sealed class LedgerIndex : IDisposable
     /// </summary>
     private static long Prepare(DbConnection index, string storeId, long logEnd)
     {
-        index.Execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
         var version = index.ExecuteScalar<long>("PRAGMA user_version");
         var state = version == Version
             ? index.QuerySingleOrDefault<(string Store, long Seq)?>("SELECT store, seq FROM merged")
@@ -222,7 +217,8 @@ public sealed class LedgerIndex : IDisposable
             }
             catch (Exception ex) when (ex is DbException or IOException or InvalidDataException)
             {
-                // The disk or the file failed: readers waiting learn why; try again shortly.
+                // The disk or the file failed: readers waiting learn why; try again shortly, on new connections.
+                DropConnections();
                 lock (_gate)
                 {
                     _failure = ex;
@@ -235,8 +231,7 @@ public sealed class LedgerIndex : IDisposable
     /// <summary>Merges the log's next transfers (at least one segment, up to about <see cref="MaxBatch"/>).</summary>
     private void MergeBatch()
     {
-        using var log = _openLog();
-        using var index = _openIndex();
+        var (log, index) = Connections();
         var batch = new List<(long Seq, Transfer Transfer, byte[] Payload)>();
         foreach (var (seq, payload) in LedgerLog.Read(log, Merged))
         {
@@ -248,6 +243,28 @@ public sealed class LedgerIndex : IDisposable
             }
         }
         Write(index, batch);
+    }
+
+    /// <summary>
+    /// The merger's own connections to the log and to the index, opened once and kept (the index's page cache stays
+    /// warm from one merge to the next); only the constructor and then the merging thread use them.
+    /// </summary>
+    private (DbConnection Log, DbConnection Index) Connections()
+    {
+        if (_index is null)
+        {
+            _index = _openIndex();
+            // No fsync per merge: the index is derived, and after a power cut it resumes from what it kept.
+            _index.Execute("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;");
+        }
+        return (_log ??= _openLog(), _index);
+    }
+
+    private void DropConnections()
+    {
+        _log?.Dispose();
+        _index?.Dispose();
+        _log = _index = null;
     }
 
     private void Write(DbConnection index, List<(long Seq, Transfer Transfer, byte[] Payload)> batch)
@@ -330,6 +347,7 @@ public sealed class LedgerIndex : IDisposable
             Monitor.PulseAll(_gate);
         }
         _thread.Join();
+        DropConnections();
     }
 }
 
