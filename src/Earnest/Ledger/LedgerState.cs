@@ -35,7 +35,6 @@ internal sealed class LedgerState(LedgerIndex? index)
     private DbCommand? _upsertBalance;
     private DbConnection? _indexConnection;
     private DbCommand? _indexBalance;
-    private DbCommand? _indexTransfer;
     private SqliteLookup? _indexSeq;
 
     /// <summary>The transfers posted in the current group, in sequence.</summary>
@@ -133,17 +132,10 @@ internal sealed class LedgerState(LedgerIndex? index)
         {
             return amount;
         }
-        DbCommand select;
-        if (index is null)
-        {
-            select = Command(tx, ref _selectBalance,
-                "SELECT amount FROM balances WHERE account = @account AND asset = @asset", "@account", "@asset");
-        }
-        else
-        {
-            select = IndexCommand(ref _indexBalance,
-                "SELECT amount FROM balances WHERE account = @account AND asset = @asset", "@account", "@asset");
-        }
+        const string sql = "SELECT amount FROM balances WHERE account = @account AND asset = @asset";
+        var select = index is null
+            ? Command(tx, ref _selectBalance, sql, "@account", "@asset")
+            : _indexBalance ??= Postings.Command(IndexConnection, sql, "@account", "@asset");
         select.Parameters[0].Value = account;
         select.Parameters[1].Value = asset;
         amount = select.ExecuteScalar() is long stored ? stored : 0;
@@ -223,7 +215,7 @@ internal sealed class LedgerState(LedgerIndex? index)
         }
         if (!_unmerged.TryGetValue(id, out var seq))
         {
-            return IndexedTransfer(id)?.ToSigned(key);
+            return Postings.Find(IndexConnection, id, key);
         }
         // Posted in this group (not in the log yet), or committed and not yet merged: read back from the log.
         var first = Posted.Count > 0 ? Posted[0].Seq : long.MaxValue;
@@ -276,8 +268,7 @@ internal sealed class LedgerState(LedgerIndex? index)
     /// </summary>
     private long? IndexedSeq(string id)
     {
-        _indexConnection ??= index!.OpenReader();
-        _indexSeq ??= new SqliteLookup((SqliteConnection)_indexConnection, "SELECT seq FROM transfers WHERE id = ?");
+        _indexSeq ??= new SqliteLookup((SqliteConnection)IndexConnection, "SELECT seq FROM transfers WHERE id = ?");
         if (!_indexSeq.InSnapshot)
         {
             // One read snapshot of the index per group (a read transaction per lookup cost more than the lookup). It
@@ -290,31 +281,8 @@ internal sealed class LedgerState(LedgerIndex? index)
         return _indexSeq.Find(id);
     }
 
-    /// <summary>A transfer the index holds.</summary>
-    private Postings.TransferRow? IndexedTransfer(string id)
-    {
-        var select = IndexCommand(ref _indexTransfer,
-            "SELECT seq, id, debit, credit, asset, amount, timestamp, kind, ref, payload FROM transfers WHERE id = @id", "@id");
-        select.Parameters[0].Value = id;
-        using var reader = select.ExecuteReader();
-        if (!reader.Read())
-        {
-            return null;
-        }
-        return new Postings.TransferRow
-        {
-            Seq = reader.GetInt64(0), Id = reader.GetString(1), Debit = reader.GetString(2),
-            Credit = reader.GetString(3), Asset = reader.GetString(4), Amount = reader.GetInt64(5),
-            Timestamp = reader.GetInt64(6), Kind = reader.GetString(7),
-            Ref = reader.IsDBNull(8) ? null : reader.GetString(8), Payload = (byte[])reader.GetValue(9),
-        };
-    }
-
-    private DbCommand IndexCommand(ref DbCommand? command, string sql, params string[] parameters)
-    {
-        _indexConnection ??= index!.OpenReader();
-        return command ??= Postings.Command(_indexConnection, sql, parameters);
-    }
+    /// <summary>The writer's own connection to the index file, outside the commit (one read snapshot per group: <see cref="IndexedSeq"/>).</summary>
+    private DbConnection IndexConnection => _indexConnection ??= index!.OpenReader();
 
     /// <summary>A command on the writer's connection, made once and bound to the current transaction.</summary>
     private DbCommand Command(StoreTx tx, ref DbCommand? command, string sql, params string[] parameters) =>
