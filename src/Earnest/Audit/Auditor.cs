@@ -150,7 +150,7 @@ public static class Auditor
             replay.Run(market);
             return (new AuditReport(null, summary), replay.Claims);
         }
-        catch (AuditException ex)
+        catch (Exception ex) when (ex is AuditException or InvalidDataException)
         {
             return (new AuditReport(ex.Message, summary), OnChainClaims.None);
         }
@@ -311,22 +311,17 @@ public static class Auditor
         /// <summary>The log's transfers in sequence, each read back from its payload.</summary>
         private IEnumerable<Postings.TransferRow> LogPayloads()
         {
-            var next = 1L;
-            foreach (var segment in LedgerLog.Segments(c, 0, snapshot))
+            // A gap, an overlap or a malformed segment stops the read with its reason (an InvalidDataException, which
+            // the audit reports as its failure).
+            foreach (var (seq, payload) in LedgerLog.Read(c, 0, snapshot))
             {
-                Fail(segment.FirstSeq != next, $"transfer {next} is missing from the log (the next segment starts at {segment.FirstSeq})");
-                var payloads = segment.TryUnpack();
-                Fail(payloads is null, $"the log segment at transfer {segment.FirstSeq} is malformed");
-                foreach (var payload in payloads!)
+                var t = Transfer.TryParse(payload);
+                Fail(t is null, $"transfer {seq}: its payload is not a transfer record");
+                yield return new Postings.TransferRow
                 {
-                    var t = Transfer.TryParse(payload);
-                    Fail(t is null, $"transfer {next}: its payload is not a transfer record");
-                    yield return new Postings.TransferRow
-                    {
-                        Seq = next++, Id = t!.Id, Debit = t.Debit, Credit = t.Credit, Asset = t.Asset, Amount = t.Amount,
-                        Timestamp = t.TimestampMicros, Kind = t.Kind, Ref = t.Ref, Payload = payload,
-                    };
-                }
+                    Seq = seq, Id = t!.Id, Debit = t.Debit, Credit = t.Credit, Asset = t.Asset, Amount = t.Amount,
+                    Timestamp = t.TimestampMicros, Kind = t.Kind, Ref = t.Ref, Payload = payload,
+                };
             }
         }
 

@@ -119,20 +119,23 @@ public static class LedgerLog
 
     /// <summary>
     /// The transfers after <paramref name="afterSeq"/> with their payloads, in sequence, as far as the log reaches.
-    /// Throws <see cref="InvalidDataException"/> when a segment is malformed or the sequence has a gap.
+    /// Throws <see cref="InvalidDataException"/> when a segment is malformed or the segments leave a gap or overlap.
     /// </summary>
     public static IEnumerable<(long Seq, byte[] Payload)> Read(DbConnection connection, long afterSeq = 0,
         DbTransaction? transaction = null)
     {
         var next = afterSeq + 1;
+        var first = true;
         foreach (var segment in Segments(connection, afterSeq, transaction))
         {
+            // The first segment holds next (it may start before it); each later one starts right after the previous.
+            if (segment.FirstSeq > next || (!first && segment.FirstSeq != next))
+            {
+                throw new InvalidDataException($"transfer {next} is missing from the log (the next segment starts at {segment.FirstSeq})");
+            }
+            first = false;
             var payloads = segment.TryUnpack() ??
                 throw new InvalidDataException($"the log segment at transfer {segment.FirstSeq} is malformed");
-            if (segment.FirstSeq > next)
-            {
-                throw new InvalidDataException($"the log has no transfer {next} (the next segment starts at {segment.FirstSeq})");
-            }
             for (var i = (int)(next - segment.FirstSeq); i < payloads.Count; i++)
             {
                 yield return (next++, payloads[i]);
