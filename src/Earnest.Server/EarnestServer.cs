@@ -49,7 +49,12 @@ public static partial class EarnestServer
     /// </summary>
     public static WebApplication Create(Node node, ServerOptions options, Earnest.Settlement.Settler? settler = null)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        // No reloading of appsettings files (Earnest reads its own configuration): the watcher behind it follows the
+        // content root's whole tree, where a data folder inside it turns every commit into file events to process.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            Args = ["--hostBuilder:reloadConfigOnChange=false"],
+        });
         builder.Logging.SetMinimumLevel(options.LogLevel);
         // Authentication pulls in data protection, which warns about unencrypted keys; Earnest does not use it.
         builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection", LogLevel.Error);

@@ -57,7 +57,11 @@ public sealed class LoadRun : IAsyncDisposable
             _streamClients.Add(NewClient(url, _settings.SampledStreams + 2, Timeout.InfiniteTimeSpan));
         }
 
-        var requester = await SignInAsync(_clients[0], WalletKey.Create(), ct).ConfigureAwait(false);
+        using var requesterKey = WalletKey.Create();
+        // The requester's faucet ids carry its address: a second run against the same server mints afresh instead of
+        // colliding with the first run's ids.
+        _requesterTag = requesterKey.Address[..12];
+        var requester = await SignInAsync(_clients[0], requesterKey, ct).ConfigureAwait(false);
         await PublishCampaignAsync(requester, ct).ConfigureAwait(false);
         await PublishCampaignAsync(requester, ct).ConfigureAwait(false);
 
@@ -242,6 +246,7 @@ public sealed class LoadRun : IAsyncDisposable
     // ------------------------------------------------------------------ the requester
 
     private int _campaignNumber;
+    private string _requesterTag = "";
 
     private async Task PublishCampaignAsync(string token, CancellationToken ct)
     {
@@ -251,7 +256,7 @@ public sealed class LoadRun : IAsyncDisposable
         for (var minted = 0L; minted < budget;)
         {
             var amount = Math.Min(budget - minted, 1_000_000_000);
-            await RequireAsync(http, HttpMethod.Post, "v1/faucet", token, new { amount, id = $"load-{_settings.Seed}-{n}-{minted}" }, ct)
+            await RequireAsync(http, HttpMethod.Post, "v1/faucet", token, new { amount, id = $"load-{_requesterTag}-{n}-{minted}" }, ct)
                 .ConfigureAwait(false);
             minted += amount;
         }

@@ -55,6 +55,14 @@ public abstract class Database : IDisposable
     private long _lastMicros;
     private volatile bool _idle = true;
     private readonly PreparedCommands _prepared = new();
+    private readonly object _flushGate = new();
+    private List<IWorkItem> _unflushed = [];
+    private long _committedGroups;
+    private long _durableGroups;
+    private bool _flushClosed;
+    private Exception? _flushFailure;
+    private Thread? _flusherThread;
+    private int _readsAwaitingFlush;
 
     /// <summary>Creates the store; the derived constructor opens the writer and calls <see cref="StartWriter"/>.</summary>
     protected Database(TimeProvider time) => _time = time;
@@ -83,6 +91,23 @@ public abstract class Database : IDisposable
         _lastMicros = Ledger.LedgerLog.LastTimestamp(Writer);
         _writerThread = new Thread(RunWriter) { IsBackground = true, Name = "earnest-writer" };
         _writerThread.Start();
+        if (CommitsWithoutFlush)
+        {
+            _flusherThread = new Thread(RunFlusher) { IsBackground = true, Name = "earnest-flusher" };
+            _flusherThread.Start();
+        }
+    }
+
+    /// <summary>
+    /// True when a commit returns before it is on disk and <see cref="FlushCommits"/> makes it durable (the embedded
+    /// store): the writer then goes on with the next group while a thread of its own flushes, and a group's callers
+    /// hear of their outcome only once a flush covered it. False when a commit is durable when it returns.
+    /// </summary>
+    protected virtual bool CommitsWithoutFlush => false;
+
+    /// <summary>Makes every commit returned so far durable (called off the writer's thread).</summary>
+    protected virtual void FlushCommits()
+    {
     }
 
     /// <summary>Begins a group's transaction on the writer connection.</summary>
@@ -111,6 +136,10 @@ public abstract class Database : IDisposable
     public Task<T> WriteAsync<T>(Func<StoreTx, T> work, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(work);
+        if (Volatile.Read(ref _flushFailure) is { } failed)
+        {
+            throw new IOException("The store could not flush its commits to disk; restart it to recover.", failed);
+        }
         var item = new WorkItem<T>(work, cancellationToken, IsStoreFailure);
         if (!_queue.Writer.TryWrite(item))
         {
@@ -127,8 +156,114 @@ public abstract class Database : IDisposable
     {
         ArgumentNullException.ThrowIfNull(work);
         LedgerIndex?.AwaitCurrent();
+        AwaitDurable();
         using var connection = OpenReader();
         return work(connection);
+    }
+
+    /// <summary>
+    /// Waits until every group committed before the call is durable, so a read never shows what a power loss could
+    /// still undo. At most one flush, and only while one is under way.
+    /// </summary>
+    private void AwaitDurable()
+    {
+        var target = Volatile.Read(ref _committedGroups);
+        if (Volatile.Read(ref _durableGroups) >= target)
+        {
+            return;
+        }
+        lock (_flushGate)
+        {
+            _readsAwaitingFlush++;
+            while (_durableGroups < target && _flushFailure is null && !_flushClosed)
+            {
+                Monitor.Wait(_flushGate);
+            }
+            _readsAwaitingFlush--;
+        }
+    }
+
+    /// <summary>Reads waiting for a flush now (tests).</summary>
+    internal int ReadsAwaitingFlush
+    {
+        get
+        {
+            lock (_flushGate)
+            {
+                return _readsAwaitingFlush;
+            }
+        }
+    }
+
+    /// <summary>Runs on the flusher's thread before each flush (tests hold or fail a flush with it).</summary>
+    internal Action? BeforeFlush { get; set; }
+
+    private void RunFlusher()
+    {
+        while (true)
+        {
+            List<IWorkItem> batch;
+            long covered;
+            lock (_flushGate)
+            {
+                while (_unflushed.Count == 0 && _durableGroups == _committedGroups && !_flushClosed)
+                {
+                    Monitor.Wait(_flushGate);
+                }
+                if (_unflushed.Count == 0 && _durableGroups == _committedGroups)
+                {
+                    return;
+                }
+                (batch, _unflushed) = (_unflushed, []);
+                covered = _committedGroups;
+            }
+            Exception? failure = _flushFailure;
+            if (failure is null)
+            {
+                try
+                {
+                    BeforeFlush?.Invoke();
+                    FlushCommits();
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    // What the disk did with the unflushed pages is unknown: no caller may hear that its write is
+                    // durable, now or later, so the store refuses writes from here on (restart to recover).
+                    failure = ex;
+                }
+            }
+            lock (_flushGate)
+            {
+                _flushFailure ??= failure;
+                _durableGroups = covered;
+                Monitor.PulseAll(_flushGate);
+            }
+            foreach (var item in batch)
+            {
+                if (failure is null)
+                {
+                    item.Complete();
+                }
+                else
+                {
+                    item.Fail(failure);
+                }
+            }
+        }
+    }
+
+    /// <summary>Hands a committed group's pieces to the flusher, which answers their callers once it is durable.</summary>
+    private void CommittedUnflushed(List<IWorkItem> group, int ran)
+    {
+        lock (_flushGate)
+        {
+            for (var i = 0; i < ran; i++)
+            {
+                _unflushed.Add(group[i]);
+            }
+            _committedGroups++;
+            Monitor.PulseAll(_flushGate);
+        }
     }
 
     private void RunWriter()
@@ -228,6 +363,11 @@ public abstract class Database : IDisposable
         }
         transaction.Dispose();
         Hook?.Committed();
+        if (_flusherThread is not null)
+        {
+            CommittedUnflushed(group, ran);
+            return ran;
+        }
         for (var i = 0; i < ran; i++)
         {
             group[i].Complete();
@@ -262,6 +402,12 @@ public abstract class Database : IDisposable
         {
             _queue.Writer.TryComplete();
             _writerThread?.Join();
+            lock (_flushGate)
+            {
+                _flushClosed = true;
+                Monitor.PulseAll(_flushGate);
+            }
+            _flusherThread?.Join();
             LedgerIndex?.Dispose();
             _prepared.Dispose();
             Writer.Dispose();
