@@ -82,7 +82,7 @@ public sealed class PostgresDatabase : Database
         {
             // Another server committed in between (or this is the first group): re-read, don't trust the cache.
             ObserveTime(tx.Scalar<long?>("SELECT MAX(timestamp) FROM transfers") ?? 0);
-            Hook?.StoreChanged(tx);
+            StoreChangedElsewhere(tx);
         }
         _generation = generation;
     }

@@ -28,13 +28,45 @@ internal sealed class CampaignRow
     public long ActiveLeases { get; set; }
     public long PendingSubmissions { get; set; }
 
-    public IReadOnlyList<string> LabelList => JsonSerializer.Deserialize<string[]>(Labels) ?? [];
+    private IReadOnlyList<string>? _labelList;
+    private VerificationPolicy? _policy;
 
-    public VerificationPolicy VerificationPolicy =>
+    /// <summary>The labels, parsed once per row read (a lease and a submission each ask several times).</summary>
+    public IReadOnlyList<string> LabelList => _labelList ??= JsonSerializer.Deserialize<string[]>(Labels) ?? [];
+
+    /// <summary>The verification policy, parsed once per row read.</summary>
+    public VerificationPolicy VerificationPolicy => _policy ??=
         JsonSerializer.Deserialize<VerificationPolicy>(Policy) ?? VerificationPolicy.ForOverlap((int)Overlap);
 
     public static CampaignRow? Load(StoreTx tx, string id) =>
         tx.QuerySingleOrDefault<CampaignRow>("SELECT * FROM campaigns WHERE id = @id", new { id });
+
+    /// <summary>A copy of this row with the columns that change after publication read afresh.</summary>
+    public CampaignRow With(CampaignCounts now)
+    {
+        var row = (CampaignRow)MemberwiseClone();
+        row.Status = now.Status;
+        row.ClosedAt = now.ClosedAt;
+        row.TaskCount = now.TaskCount;
+        row.GoldCount = now.GoldCount;
+        row.ActiveLeases = now.ActiveLeases;
+        row.PendingSubmissions = now.PendingSubmissions;
+        return row;
+    }
+}
+
+/// <summary>The columns of a published campaign that still change; the rest never do once it is published.</summary>
+internal sealed class CampaignCounts
+{
+    public const string Select =
+        "SELECT status, closed_at, task_count, gold_count, active_leases, pending_submissions FROM campaigns WHERE id = @id";
+
+    public string Status { get; set; } = "";
+    public long? ClosedAt { get; set; }
+    public long TaskCount { get; set; }
+    public long GoldCount { get; set; }
+    public long ActiveLeases { get; set; }
+    public long PendingSubmissions { get; set; }
 }
 
 /// <summary>A contributor's counts in one campaign, as leasing needs them.</summary>

@@ -23,9 +23,11 @@ internal static class TaskDecisions
 {
     public static string PayoutId(string submissionId) => "payout:" + submissionId;
 
-    /// <summary>Decides what can be decided for one task; returns the payments made, by submission id.</summary>
-    public static Dictionary<string, SignedTransfer> DecideTask(StoreTx tx, NetworkKey key, CampaignRow campaign,
-        TaskRow task, bool closing, List<PendingEvent> events)
+    /// <summary>
+    /// Decides what can be decided for one task; returns the payments made and the decisions taken, by submission id.
+    /// </summary>
+    public static TaskDecided DecideTask(StoreTx tx, NetworkKey key, CampaignRow campaign, TaskRow task, bool closing,
+        List<PendingEvent> events)
     {
         // A gold task decides each answer alone against its gold, so only the undecided ones are read: a gold task
         // collects an answer from nearly every contributor.
@@ -109,6 +111,9 @@ internal static class TaskDecisions
             tx.Execute("UPDATE tasks SET required = @Required WHERE campaign_id = @CampaignId AND seq = @Seq",
                 new { outcome.Required, task.CampaignId, task.Seq });
         }
-        return payments;
+        return new TaskDecided(payments, outcome.Decisions.ToDictionary(d => d.SubmissionId, StringComparer.Ordinal));
     }
 }
+
+/// <summary>What deciding a task did: the payments made and the decisions taken, by submission id.</summary>
+internal sealed record TaskDecided(Dictionary<string, SignedTransfer> Payments, Dictionary<string, Decision> Decisions);

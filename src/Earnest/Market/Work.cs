@@ -21,6 +21,49 @@ public sealed class Work(Database database, NetworkKey key, Chain chain, TimePro
     /// <summary>Stale leases expired per lease request; bounds the work of one request.</summary>
     public const int MaxExpiredPerRequest = 1_000;
 
+    // The writer's own memory (touched only inside its pieces of work): per campaign, a time before which none of its
+    // live leases can expire, so a lease request looks for stale leases only once one may be. Leases made here expire
+    // after all earlier ones (one lease duration, a time that only grows), so a lower bound stays true until another
+    // server writes or a commit fails (WriterEpoch), which clears it; a piece that rolls back can only leave it lower
+    // than it need be.
+    private readonly Dictionary<string, long> _noExpiryBefore = new(StringComparer.Ordinal);
+    private long _epoch = -1;
+
+    // Also the writer's: open campaigns as first read, labels and policy parsed. What a published campaign holds
+    // besides its counts and status never changes, so only those are read again (CampaignCounts).
+    private readonly Dictionary<string, CampaignRow> _published = new(StringComparer.Ordinal);
+
+    /// <summary>A campaign as stored now; its unchanging part from memory once it has been read open.</summary>
+    private CampaignRow? LoadCampaign(StoreTx tx, string id)
+    {
+        if (_epoch != database.WriterEpoch)
+        {
+            _published.Clear();
+            _noExpiryBefore.Clear();
+            _epoch = database.WriterEpoch;
+        }
+        var now = _published.TryGetValue(id, out var known)
+            ? tx.QuerySingleOrDefault<CampaignCounts>(CampaignCounts.Select, new { id })
+            : null;
+        if (known is null || now is null)
+        {
+            var row = CampaignRow.Load(tx, id);
+            if (row?.Status == CampaignStatus.Open)
+            {
+                known = row.With(new CampaignCounts { Status = row.Status });
+                // Parsed once, shared by every copy.
+                _ = (known.LabelList, known.VerificationPolicy);
+                _published[id] = known;
+            }
+            return row;
+        }
+        if (now.Status != CampaignStatus.Open)
+        {
+            _published.Remove(id);
+        }
+        return known.With(now);
+    }
+
     /// <summary>Leases the next task the contributor may do, or returns null when there is none.</summary>
     public async Task<Outcome<AssignmentView?>> LeaseAsync(string contributor, string? campaignId,
         CancellationToken ct = default)
@@ -43,7 +86,7 @@ public sealed class Work(Database database, NetworkKey key, Chain chain, TimePro
             IEnumerable<CampaignRow> candidates;
             if (campaignId is not null)
             {
-                var campaign = CampaignRow.Load(tx, campaignId);
+                var campaign = LoadCampaign(tx, campaignId);
                 if (campaign is null)
                 {
                     return Problem.Of(Failure.NotFound, "No such campaign.");
@@ -52,9 +95,11 @@ public sealed class Work(Database database, NetworkKey key, Chain chain, TimePro
             }
             else
             {
-                candidates = tx.Query<CampaignRow>(
-                    "SELECT * FROM campaigns WHERE status = 'open' ORDER BY published_at LIMIT @MaxCampaignsScanned",
-                    new { MaxCampaignsScanned });
+                // Ids first, each campaign read only when its turn comes: the first usually has work.
+                candidates = tx.Query<string>(
+                        "SELECT id FROM campaigns WHERE status = 'open' ORDER BY published_at LIMIT @MaxCampaignsScanned",
+                        new { MaxCampaignsScanned })
+                    .Select(id => LoadCampaign(tx, id)!);
             }
             foreach (var campaign in candidates)
             {
@@ -74,7 +119,9 @@ public sealed class Work(Database database, NetworkKey key, Chain chain, TimePro
 
     private AssignmentView? TryLease(StoreTx tx, CampaignRow campaign, string contributor)
     {
-        var expired = ExpireLeases(tx, campaign.Id);
+        var expired = _noExpiryBefore.TryGetValue(campaign.Id, out var notBefore) && tx.NowMicros < notBefore
+            ? 0
+            : ExpireLeases(tx, campaign.Id);
         if (!CanAffordAnother(tx, campaign, expired))
         {
             return null;
@@ -116,6 +163,10 @@ public sealed class Work(Database database, NetworkKey key, Chain chain, TimePro
         tx.Execute("UPDATE tasks SET active = active + 1 WHERE campaign_id = @CampaignId AND seq = @Seq",
             new { task.CampaignId, task.Seq });
         tx.Execute("UPDATE campaigns SET active_leases = active_leases + 1 WHERE id = @CampaignId", new { task.CampaignId });
+        if (_noExpiryBefore.TryGetValue(campaign.Id, out var bound) && expiresAt < bound)
+        {
+            _noExpiryBefore[campaign.Id] = expiresAt;
+        }
         using var data = JsonDocument.Parse(task.Data);
         return new AssignmentView(id, campaign.Id, campaign.Kind, campaign.Title, campaign.Instructions,
             campaign.LabelList, data.RootElement.Clone(), campaign.Reward, campaign.Asset, Time.FromMicros(expiresAt));
@@ -149,8 +200,11 @@ public sealed class Work(Database database, NetworkKey key, Chain chain, TimePro
                ?? (after < 0 ? null : tx.QuerySingleOrDefault<TaskRow>(sql, new { campaignId, contributor, after = -1L }));
     }
 
-    /// <summary>Expired leases return their tasks to the pool; answers how many expired.</summary>
-    private static int ExpireLeases(StoreTx tx, string campaignId)
+    /// <summary>
+    /// Expired leases return their tasks to the pool; answers how many expired. When none had, it notes when the first
+    /// live lease will (a note that changed nothing in the store, so no rollback can make it wrong).
+    /// </summary>
+    private int ExpireLeases(StoreTx tx, string campaignId)
     {
         var stale = tx.Query<(string Id, long TaskSeq)>("""
             SELECT id, task_seq FROM assignments
@@ -166,6 +220,12 @@ public sealed class Work(Database database, NetworkKey key, Chain chain, TimePro
         {
             tx.Execute("UPDATE campaigns SET active_leases = active_leases - @expired WHERE id = @campaignId",
                 new { expired = stale.Count, campaignId });
+        }
+        if (stale.Count == 0)
+        {
+            _noExpiryBefore[campaignId] = tx.Scalar<long?>("""
+                SELECT MIN(expires_at) FROM assignments WHERE campaign_id = @campaignId AND status = 'active'
+                """, new { campaignId }) ?? long.MaxValue;
         }
         return stale.Count;
     }
@@ -198,7 +258,7 @@ public sealed class Work(Database database, NetworkKey key, Chain chain, TimePro
             {
                 return refused;
             }
-            var campaign = answered = CampaignRow.Load(tx, assignment.CampaignId)!;
+            var campaign = answered = LoadCampaign(tx, assignment.CampaignId)!;
             if (!campaign.LabelList.Contains(answer))
             {
                 return Problem.Invalid(new Validation().Require(false, "answer",
@@ -227,11 +287,13 @@ public sealed class Work(Database database, NetworkKey key, Chain chain, TimePro
                 """, new { assignment.CampaignId, assignment.TaskSeq });
             task.Active -= 1;
             task.Answers += 1;
-            var payments = TaskDecisions.DecideTask(tx, key, campaign, task, closing: false, pending);
-            var row = tx.QuerySingle<SubmissionRow>("SELECT * FROM submissions WHERE id = @submissionId",
-                new { submissionId });
-            payment = payments.GetValueOrDefault(submissionId);
-            return new SubmissionOutcome(submissionId, row.Status, row.Reason, Time.FromMicros(row.SubmittedAt), null);
+            var decided = TaskDecisions.DecideTask(tx, key, campaign, task, closing: false, pending);
+            payment = decided.Payments.GetValueOrDefault(submissionId);
+            // The new submission as stored: pending, or as just decided (no need to read it back).
+            var decision = decided.Decisions.GetValueOrDefault(submissionId);
+            return new SubmissionOutcome(submissionId,
+                DecisionText.Of(decision?.Status ?? DecisionStatus.Pending), decision?.Reason,
+                Time.FromMicros(tx.NowMicros), null);
         }, ct).ConfigureAwait(false);
         if (!outcome.IsOk)
         {

@@ -125,6 +125,20 @@ public abstract class Database : IDisposable
     /// whole group fails instead of the one piece.</summary>
     protected abstract bool IsStoreFailure(Exception error);
 
+    /// <summary>
+    /// Changes whenever what the writer has seen of the store may no longer hold: another server wrote to the shared
+    /// store since this one last committed, or a group commit failed (undoing what its pieces saw). What the writer
+    /// keeps in memory about the store's contents holds only while this stays the same. Writer's thread only.
+    /// </summary>
+    public long WriterEpoch { get; private set; }
+
+    /// <summary>Another server wrote since this one last committed: counts it and lets the ledger re-read its state.</summary>
+    protected void StoreChangedElsewhere(StoreTx tx)
+    {
+        WriterEpoch++;
+        Hook?.StoreChanged(tx);
+    }
+
     /// <summary>Moves the time base forward to at least the given time (another server's latest timestamp).</summary>
     protected void ObserveTime(long micros) => _lastMicros = Math.Max(_lastMicros, micros);
 
@@ -352,6 +366,7 @@ public abstract class Database : IDisposable
             {
                 // The connection is broken; same.
             }
+            WriterEpoch++;
             GroupFailed();
             Hook?.GroupFailed();
             foreach (var item in group)
@@ -569,7 +584,12 @@ public sealed class StoreTx
         {
             return Connection.ExecuteScalar<T>(sql, parameters, Transaction);
         }
-        var value = command.ExecuteScalar();
+        return ValueAs<T>(command.ExecuteScalar());
+    }
+
+    /// <summary>A column's value as <typeparamref name="T"/>, as Dapper converts a single value.</summary>
+    private static T? ValueAs<T>(object? value)
+    {
         if (value is null or DBNull)
         {
             return default;
@@ -592,7 +612,11 @@ public sealed class StoreTx
         {
             return rows;
         }
-        var parse = reader.GetRowParser<T>();
+        // A row of one simple value (an id, a count) is read as that value; Dapper's row parser maps objects only.
+        var type = Nullable.GetUnderlyingType(typeof(T)) ?? typeof(T);
+        var parse = type == typeof(string) || type.IsPrimitive
+            ? r => ValueAs<T>(r.GetValue(0))!
+            : reader.GetRowParser<T>();
         do
         {
             rows.Add(parse(reader));

@@ -166,6 +166,10 @@ public sealed class EarnLoopTests
         Assert.Equal(100, t.Node.Funds.Balance(a, "EARN"));
         Assert.Equal("accepted", t.Node.Work.Submissions(a, 1).Single().Status);
         (await t.Node.Work.SubmitAsync(b, open.Id, "yes")).AssertFails(Failure.Conflict);
+        // The writer remembered the campaign open; closed, it hands out nothing, by its id or from the open ones.
+        var c = TestNode.NewAddress();
+        Assert.Null((await t.Node.Work.LeaseAsync(c, campaign)).AssertOk());
+        Assert.Null((await t.Node.Work.LeaseAsync(c, null)).AssertOk());
     }
 
     [Fact]
