@@ -46,6 +46,13 @@ public sealed class EventHub
     /// </summary>
     public Action<string, MarketEvent>? Forward { get; set; }
 
+    /// <summary>
+    /// True when an event for the account would reach anyone: a subscription here, or other servers to forward it to.
+    /// A publisher skips making an event nobody hears (a payment's event carries a signed receipt).
+    /// </summary>
+    public bool Heard(string account) =>
+        Forward is not null || (_subscribers.TryGetValue(account, out var set) && !set.IsEmpty);
+
     /// <summary>Sends an event to every subscription of the account, here and (through <see cref="Forward"/>) on the
     /// other servers.</summary>
     public void Publish(string account, MarketEvent marketEvent)

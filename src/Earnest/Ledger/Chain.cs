@@ -27,7 +27,7 @@ public sealed class Chain : ICommitHook
     private readonly NetworkKey _key;
     private readonly Lock _gate = new();
     private readonly Dictionary<long, SealedBlock> _blocks = [];
-    private readonly Queue<long> _blockOrder = new();
+    private readonly List<long> _blockOrder = [];
     private BlockHeader? _head;
     private SealedBlock? _sealing;
     private bool _backlog;
@@ -210,9 +210,9 @@ public sealed class Chain : ICommitHook
                 return null;
             }
             // Newest first: most proofs are asked for right after their commit.
-            foreach (var height in _blockOrder.Reverse())
+            for (var i = _blockOrder.Count - 1; i >= 0; i--)
             {
-                var block = _blocks[height];
+                var block = _blocks[_blockOrder[i]];
                 if (seq >= block.Header.FirstSeq && seq <= block.Header.LastSeq)
                 {
                     return block;
@@ -228,10 +228,11 @@ public sealed class Chain : ICommitHook
         {
             return;
         }
-        _blockOrder.Enqueue(block.Header.Height);
-        while (_blockOrder.Count > CachedBlocks)
+        _blockOrder.Add(block.Header.Height);
+        if (_blockOrder.Count > CachedBlocks)
         {
-            _blocks.Remove(_blockOrder.Dequeue());
+            _blocks.Remove(_blockOrder[0]);
+            _blockOrder.RemoveAt(0);
         }
     }
 

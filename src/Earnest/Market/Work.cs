@@ -354,7 +354,7 @@ public sealed class Work(Database database, NetworkKey key, Chain chain, TimePro
 
     internal static void PublishAll(EventHub events, Chain chain, IEnumerable<PendingEvent> pending)
     {
-        foreach (var e in pending)
+        foreach (var e in pending.Where(e => events.Heard(e.Account)))
         {
             events.Publish(e.Account, e.Payment is { } paid
                 ? new MarketEvent("payment", TransferView.Of(paid, chain))
