@@ -86,6 +86,8 @@ internal static class PostgresSchema
         Earnest.Storage.Schema.LedgerLogTable("BIGINT", "BYTEA"),
         // Settlement on Solana: the embedded store's version 7.
         Earnest.Storage.Schema.SettlementTables("BIGINT", "BYTEA"),
+        // The embedded store's version 8: one index of undecided submissions, not two.
+        Earnest.Storage.Schema.DropSubmissionsByStatus,
     ];
 
     /// <summary>The version that introduced the ledger's log.</summary>

@@ -112,7 +112,15 @@ internal static class Schema
         // Settlement on Solana (docs/solana.md): withdrawals and their transactions, the deposit references handed
         // out and the deposits credited, and the anchors of block hashes written on chain.
         SettlementTables("INTEGER", "BLOB"),
+        // Undecided submissions by campaign and status duplicated the partial index of undecided submissions by task
+        // (version 5), which serves every query the other did; each submission and each decision paid for both, and
+        // PostgreSQL's planner chose the wider one for a gold task's undecided answers, reading every undecided
+        // answer of the campaign (measured: 1.9 ms a decision under load, against 0.1 ms).
+        DropSubmissionsByStatus,
     ];
+
+    /// <summary>The version that drops the index of submissions by campaign and status (both dialects).</summary>
+    internal const string DropSubmissionsByStatus = "DROP INDEX submissions_status;";
 
     /// <summary>The version that introduced the ledger's log.</summary>
     public const int LogVersion = 6;
