@@ -89,7 +89,7 @@ public static class LedgerBenchmark
             Console.WriteLine($"the writer spent {posting:F2} s posting ({posting * 1e6 / transfers:F1} µs per transfer: validation, " +
                               $"payload, id checked against the index) and {durable.TotalSeconds - posting:F2} s committing " +
                               $"({(durable.TotalSeconds - posting) * 1e6 / transfers:F1} µs per transfer: log segment, leaves hashed, " +
-                              "header signed, WAL write and fsync)");
+                              "header signed, WAL write; the fsync runs on the flusher thread, and a post counts once it is flushed)");
             if (merged is { } m)
             {
                 Console.WriteLine($"the index (transfers by id and account, balances) had merged {m:N0} when the last commit " +
