@@ -52,6 +52,10 @@ public static class Problems
     public static ProblemHttpResult From<T>(Outcome<T> outcome) =>
         TypedResults.Problem(Of(Status(outcome.Error!.Value), outcome.Detail, outcome.Errors));
 
+    /// <summary>200 with the outcome's value, or the problem of a failed outcome.</summary>
+    public static Results<Ok<T>, ProblemHttpResult> Answer<T>(Outcome<T> outcome) =>
+        outcome.IsOk ? TypedResults.Ok(outcome.Value) : From(outcome);
+
     /// <summary>A problem result with the given status.</summary>
     public static ProblemHttpResult Result(int status, string detail) => TypedResults.Problem(Of(status, detail));
 

@@ -25,14 +25,14 @@ public static class AuthEndpoints
             ChallengeRequest body, Node node, CancellationToken ct) =>
         {
             var outcome = await node.SignIn.ChallengeAsync(body.Address, ct);
-            return outcome.IsOk ? TypedResults.Ok(outcome.Value) : Problems.From(outcome);
+            return Problems.Answer(outcome);
         }).WithSummary("Issue a one-time message for a wallet to sign.");
 
         auth.MapPost("/token", async Task<Results<Ok<TokenView>, ProblemHttpResult>> (
             TokenRequest body, Node node, CancellationToken ct) =>
         {
             var outcome = await node.SignIn.TokenAsync(body.Address, body.Message, body.Signature, ct);
-            return outcome.IsOk ? TypedResults.Ok(outcome.Value) : Problems.From(outcome);
+            return Problems.Answer(outcome);
         }).WithSummary("Exchange a signed challenge for a bearer token.");
 
         app.MapPost("/v1/api-keys", async Task<Created<ApiKeyView>> (ClaimsPrincipal user, Node node,

@@ -35,7 +35,7 @@ public static class LedgerEndpoints
             string symbol, MintRequest body, ClaimsPrincipal user, Node node, CancellationToken ct) =>
         {
             var outcome = await node.Issuance.MintAsync(user.Address(), symbol, body, ct);
-            return outcome.IsOk ? TypedResults.Ok(outcome.Value) : Problems.From(outcome);
+            return Problems.Answer(outcome);
         }).RequireAuthorization().WithSummary("Mint an asset within its maximum supply (issuer only); id makes a retry safe.");
 
         v1.MapGet("/ledger/head", Results<Ok<BlockView>, ProblemHttpResult> (Node node) =>
@@ -54,7 +54,7 @@ public static class LedgerEndpoints
             string transferId, ClaimsPrincipal user, Node node) =>
         {
             var outcome = node.Funds.Receipt(user.Address(), transferId);
-            return outcome.IsOk ? TypedResults.Ok(outcome.Value) : Problems.From(outcome);
+            return Problems.Answer(outcome);
         }).RequireAuthorization().WithSummary("The receipt of one of the caller's transfers, with its signed block and Merkle proof.");
 
         v1.MapGet("/ledger/key", (Node node) => TypedResults.Ok(new LedgerKeyView(node.Key.Signer)))
@@ -67,14 +67,14 @@ public static class LedgerEndpoints
             ClaimsPrincipal user, Node node, string? after, int? limit) =>
         {
             var outcome = node.Funds.History(user.Address(), after, limit);
-            return outcome.IsOk ? TypedResults.Ok(outcome.Value) : Problems.From(outcome);
+            return Problems.Answer(outcome);
         }).RequireAuthorization().WithSummary("The caller's transfers with receipts, newest first; page with ?after=<id>.");
 
         v1.MapGet("/transfers/{id}", Results<Ok<TransferView>, ProblemHttpResult> (
             string id, ClaimsPrincipal user, Node node) =>
         {
             var outcome = node.Funds.Find(user.Address(), id);
-            return outcome.IsOk ? TypedResults.Ok(outcome.Value) : Problems.From(outcome);
+            return Problems.Answer(outcome);
         }).RequireAuthorization().WithSummary("One of the caller's transfers with its receipt.");
 
         v1.MapPost("/faucet", async Task<Results<Ok<PaymentView>, ProblemHttpResult>> (
@@ -86,7 +86,7 @@ public static class LedgerEndpoints
                     "The amount is required.")));
             }
             var outcome = await node.Funds.FaucetAsync(user.Address(), body.Amount.Value, body.Id, ct);
-            return outcome.IsOk ? TypedResults.Ok(outcome.Value) : Problems.From(outcome);
+            return Problems.Answer(outcome);
         }).RequireAuthorization().WithSummary("Mint the default asset to the caller (dev network only).");
     }
 }

@@ -41,18 +41,18 @@ public static class MarketEndpoints
             .WithSummary("The caller's campaigns, newest first.");
 
         campaigns.MapGet("/{id}", Results<Ok<CampaignView>, ProblemHttpResult> (
-            string id, ClaimsPrincipal user, Node node) => Answer(node.Campaigns.Get(user.Address(), id)))
+            string id, ClaimsPrincipal user, Node node) => Problems.Answer(node.Campaigns.Get(user.Address(), id)))
             .WithSummary("A campaign's progress and money.");
 
         campaigns.MapPost("/{id}/tasks", async Task<Results<Ok<AddedTasks>, ProblemHttpResult>> (
             string id, AddTasksRequest body, ClaimsPrincipal user, Node node, CancellationToken ct) =>
-            Answer(await node.Campaigns.AddTasksAsync(user.Address(), id, body.Tasks, ct)))
+            Problems.Answer(await node.Campaigns.AddTasksAsync(user.Address(), id, body.Tasks, ct)))
             .WithMetadata(new BodyLimit(TasksBodyLimit))
             .WithSummary("Add tasks (idempotent by task id); gold is optional and never shown to contributors.");
 
         campaigns.MapPost("/{id}/publish", async Task<Results<Ok<Published>, ProblemHttpResult>> (
             string id, ClaimsPrincipal user, Node node, CancellationToken ct) =>
-            Answer(await node.Campaigns.PublishAsync(user.Address(), id, ct)))
+            Problems.Answer(await node.Campaigns.PublishAsync(user.Address(), id, ct)))
             .WithSummary("Move the budget into escrow and open the campaign.");
 
         campaigns.MapGet("/{id}/results", Results<Ok<CampaignResults>, ContentHttpResult, ProblemHttpResult> (
@@ -69,12 +69,12 @@ public static class MarketEndpoints
         }).WithSummary("Each task's answer and confidence; Accept: text/csv for CSV.");
 
         campaigns.MapGet("/{id}/stats", Results<Ok<CampaignStats>, ProblemHttpResult> (
-            string id, ClaimsPrincipal user, Node node) => Answer(node.Campaigns.Stats(user.Address(), id)))
+            string id, ClaimsPrincipal user, Node node) => Problems.Answer(node.Campaigns.Stats(user.Address(), id)))
             .WithSummary("Time from submission to payment, and decisions and spend over time.");
 
         campaigns.MapPost("/{id}/close", async Task<Results<Ok<Closed>, ProblemHttpResult>> (
             string id, ClaimsPrincipal user, Node node, CancellationToken ct) =>
-            Answer(await node.Campaigns.CloseAsync(user.Address(), id, ct)))
+            Problems.Answer(await node.Campaigns.CloseAsync(user.Address(), id, ct)))
             .WithSummary("Close: cancel open leases, settle pending submissions, refund unspent escrow.");
     }
 
@@ -98,12 +98,12 @@ public static class MarketEndpoints
 
         v1.MapPost("/assignments/{id}/submission", async Task<Results<Ok<SubmissionOutcome>, ProblemHttpResult>> (
             string id, SubmissionRequest body, ClaimsPrincipal user, Node node, CancellationToken ct) =>
-            Answer(await node.Work.SubmitAsync(user.Address(), id, body.Answer, ct)))
+            Problems.Answer(await node.Work.SubmitAsync(user.Address(), id, body.Answer, ct)))
             .WithSummary("Submit an answer; accepted answers are paid in the same commit.");
 
         v1.MapPost("/assignments/{id}/release", async Task<Results<Ok<AssignmentReleased>, ProblemHttpResult>> (
             string id, ClaimsPrincipal user, Node node, CancellationToken ct) =>
-            Answer(await node.Work.ReleaseAsync(user.Address(), id, ct)))
+            Problems.Answer(await node.Work.ReleaseAsync(user.Address(), id, ct)))
             .WithSummary("Skip a leased task: it goes back to others and is not offered to the caller again.");
 
         v1.MapGet("/submissions", Results<Ok<IReadOnlyList<SubmissionView>>, ProblemHttpResult> (
@@ -116,7 +116,4 @@ public static class MarketEndpoints
             return TypedResults.Ok(node.Work.Submissions(user.Address(), limit ?? 100));
         }).WithSummary("The caller's submissions with their decisions, newest first.");
     }
-
-    private static Results<Ok<T>, ProblemHttpResult> Answer<T>(Outcome<T> outcome) =>
-        outcome.IsOk ? TypedResults.Ok(outcome.Value) : Problems.From(outcome);
 }

@@ -24,11 +24,11 @@ public static class SettlementEndpoints
             .WithSummary("Withdraw to a Solana wallet: the amount leaves the balance at once and is paid on chain by the settler; id makes a retry safe.");
 
         v1.MapGet("/withdrawals", Results<Ok<IReadOnlyList<WithdrawalView>>, ProblemHttpResult> (
-            ClaimsPrincipal user, Node node, int? limit) => Answer(node.Withdrawals.List(user.Address(), limit)))
+            ClaimsPrincipal user, Node node, int? limit) => Problems.Answer(node.Withdrawals.List(user.Address(), limit)))
             .RequireAuthorization().WithSummary("The caller's withdrawals, newest first, with their status on chain.");
 
         v1.MapGet("/withdrawals/{id}", Results<Ok<WithdrawalView>, ProblemHttpResult> (
-            string id, ClaimsPrincipal user, Node node) => Answer(node.Withdrawals.Get(user.Address(), id)))
+            string id, ClaimsPrincipal user, Node node) => Problems.Answer(node.Withdrawals.Get(user.Address(), id)))
             .RequireAuthorization().WithSummary("One of the caller's withdrawals.");
 
         v1.MapPost("/deposits", async Task<Results<Created<DepositAddressView>, ProblemHttpResult>> (
@@ -42,14 +42,11 @@ public static class SettlementEndpoints
             .WithSummary("A deposit address and a fresh reference (Solana Pay style): a transfer to it carrying the reference is credited to the caller, once.");
 
         v1.MapGet("/deposits", Results<Ok<IReadOnlyList<DepositAddressView>>, ProblemHttpResult> (
-            ClaimsPrincipal user, Node node, int? limit) => Answer(node.Deposits.List(user.Address(), limit)))
+            ClaimsPrincipal user, Node node, int? limit) => Problems.Answer(node.Deposits.List(user.Address(), limit)))
             .RequireAuthorization().WithSummary("The caller's deposit references, newest first, with what each has credited.");
 
         v1.MapGet("/ledger/anchors", Results<Ok<IReadOnlyList<AnchorView>>, ProblemHttpResult> (Node node, int? limit) =>
-            Answer(node.Anchors.List(limit)))
+            Problems.Answer(node.Anchors.List(limit)))
             .WithSummary("The block hashes written on Solana, highest block first.");
     }
-
-    private static Results<Ok<T>, ProblemHttpResult> Answer<T>(Outcome<T> outcome) =>
-        outcome.IsOk ? TypedResults.Ok(outcome.Value) : Problems.From(outcome);
 }
