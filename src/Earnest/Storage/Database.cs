@@ -220,11 +220,12 @@ public abstract class Database : IDisposable
             long covered;
             lock (_flushGate)
             {
-                while (_unflushed.Count == 0 && _durableGroups == _committedGroups && !_flushClosed)
+                // Every committed group hands over at least one piece, so nothing unflushed means all is durable.
+                while (_unflushed.Count == 0 && !_flushClosed)
                 {
                     Monitor.Wait(_flushGate);
                 }
-                if (_unflushed.Count == 0 && _durableGroups == _committedGroups)
+                if (_unflushed.Count == 0)
                 {
                     return;
                 }
