@@ -73,9 +73,13 @@ public static class LoadReport
         }
         foreach (var s in r.Servers)
         {
+            var trend = s.SecondHalfTrend is { } t
+                ? string.Create(CultureInfo.InvariantCulture,
+                    $"; second half {t.MinBytes / 1048576.0:N0}–{t.MaxBytes / 1048576.0:N0} MiB, trend {t.MiBPerMinute:+0.0;-0.0;0.0} MiB/min")
+                : "";
             yield return string.Create(CultureInfo.InvariantCulture,
                 $"server {s.Url}: memory start {s.StartBytes / 1048576.0:N0} MiB, max {s.MaxBytes / 1048576.0:N0} MiB, end {s.EndBytes / 1048576.0:N0} MiB; " +
-                $"mean first half {s.FirstHalfMeanBytes / 1048576.0:N0} MiB, second half {s.SecondHalfMeanBytes / 1048576.0:N0} MiB");
+                $"mean first half {s.FirstHalfMeanBytes / 1048576.0:N0} MiB, second half {s.SecondHalfMeanBytes / 1048576.0:N0} MiB{trend}");
         }
     }
 }

@@ -28,9 +28,9 @@ public sealed record MeasuredView(double Seconds, long Submissions, double Submi
     long Rejected, long Pending, long PaidAtSubmission, long PaidLater, double PaidPerSecond, long Errors,
     long NoWork, int Campaigns);
 
-/// <summary>A server's memory over the run.</summary>
+/// <summary>A server's memory over the run; the trend is that of the measured window's second half.</summary>
 public sealed record ServerMemoryView(string Url, long StartBytes, long MaxBytes, long EndBytes,
-    double FirstHalfMeanBytes, double SecondHalfMeanBytes);
+    double FirstHalfMeanBytes, double SecondHalfMeanBytes, MemoryTrend? SecondHalfTrend);
 
 /// <summary>One second of the run.</summary>
 public sealed record TimelineSecond(int Second, long Submissions, long Paid, long Errors, double? LeaseP50,

@@ -520,11 +520,13 @@ public sealed class LoadRun : IAsyncDisposable
         var submissions = _submissions.Total;
         var memory = _memory.Select(m =>
         {
-            var measured = m.Value.Where(x => x.Second >= 0).Select(x => x.Bytes).ToList();
+            var window = m.Value.Where(x => x.Second >= 0).ToList();
+            var measured = window.Select(x => x.Bytes).ToList();
             var all = m.Value.Select(x => x.Bytes).ToList();
             var half = measured.Count / 2;
             return new ServerMemoryView(m.Key, all.FirstOrDefault(), all.DefaultIfEmpty().Max(), all.LastOrDefault(),
-                half == 0 ? 0 : measured.Take(half).Average(), half == 0 ? 0 : measured.Skip(half).Average());
+                half == 0 ? 0 : measured.Take(half).Average(), half == 0 ? 0 : measured.Skip(half).Average(),
+                MemoryTrend.OfSecondHalf(window));
         }).ToList();
         var timeline = Enumerable.Range(0, (int)Math.Ceiling(seconds)).Select(s =>
         {
