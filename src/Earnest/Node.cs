@@ -36,8 +36,9 @@ public sealed class Node : IDisposable
         SignIn = new SignIn(Database, time, options);
         Funds = new Funds(Database, Key, Chain, options, Events);
         Issuance = new Issuance(Database, Key, Chain, Events);
-        Campaigns = new Campaigns(Database, Key, Chain, time, options, Events);
-        Work = new Work(Database, Key, Chain, time, options, Events);
+        var market = new MarketMemory(Database);
+        Campaigns = new Campaigns(Database, Key, Chain, time, options, Events, market);
+        Work = new Work(Database, Key, Chain, time, options, Events, market);
         Withdrawals = new Withdrawals(Database, Key, Settlement, Events);
         Deposits = new Deposits(Database, Settlement);
         Anchors = new Anchors(Database);

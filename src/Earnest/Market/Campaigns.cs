@@ -15,7 +15,7 @@ namespace Earnest.Market;
 /// close (refund). A requester sees only its own campaigns; another's answers "not found".
 /// </summary>
 public sealed class Campaigns(Database database, NetworkKey key, Chain chain, TimeProvider time, EarnestOptions options,
-    EventHub events)
+    EventHub events, MarketMemory memory)
 {
     /// <summary>The only kind of campaign so far.</summary>
     public const string Classification = "classification";
@@ -188,6 +188,7 @@ public sealed class Campaigns(Database database, NetworkKey key, Chain chain, Ti
             Invariant.Check(result == TransferResult.Ok, $"funding {campaign.Id} failed: {result}");
             tx.Execute("UPDATE campaigns SET status = 'open', published_at = @now WHERE id = @campaignId",
                 new { now = tx.NowMicros, campaignId });
+            memory.StatusChanged(campaignId);
             return posted!;
         }, ct).ConfigureAwait(false);
         if (outcome.IsOk)
@@ -246,6 +247,7 @@ public sealed class Campaigns(Database database, NetworkKey key, Chain chain, Ti
             }
             tx.Execute("UPDATE campaigns SET status = 'closed', closed_at = @now WHERE id = @campaignId",
                 new { now = tx.NowMicros, campaignId });
+            memory.StatusChanged(campaignId);
             return new Closed(CampaignStatus.Closed, refunded, null);
         }, ct).ConfigureAwait(false);
         if (outcome.IsOk)

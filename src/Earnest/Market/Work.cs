@@ -13,56 +13,13 @@ namespace Earnest.Market;
 /// than the escrow can pay for; gold tasks mixed in at the campaign's share of gold, indistinguishable from others.
 /// </summary>
 public sealed class Work(Database database, NetworkKey key, Chain chain, TimeProvider time, EarnestOptions options,
-    EventHub events)
+    EventHub events, MarketMemory memory)
 {
     /// <summary>Open campaigns looked at for one request without a campaign id.</summary>
     public const int MaxCampaignsScanned = 50;
 
     /// <summary>Stale leases expired per lease request; bounds the work of one request.</summary>
     public const int MaxExpiredPerRequest = 1_000;
-
-    // The writer's own memory (touched only inside its pieces of work): per campaign, a time before which none of its
-    // live leases can expire, so a lease request looks for stale leases only once one may be. Leases made here expire
-    // after all earlier ones (one lease duration, a time that only grows), so a lower bound stays true until another
-    // server writes or a commit fails (WriterEpoch), which clears it; a piece that rolls back can only leave it lower
-    // than it need be.
-    private readonly Dictionary<string, long> _noExpiryBefore = new(StringComparer.Ordinal);
-    private long _epoch = -1;
-
-    // Also the writer's: open campaigns as first read, labels and policy parsed. What a published campaign holds
-    // besides its counts and status never changes, so only those are read again (CampaignCounts).
-    private readonly Dictionary<string, CampaignRow> _published = new(StringComparer.Ordinal);
-
-    /// <summary>A campaign as stored now; its unchanging part from memory once it has been read open.</summary>
-    private CampaignRow? LoadCampaign(StoreTx tx, string id)
-    {
-        if (_epoch != database.WriterEpoch)
-        {
-            _published.Clear();
-            _noExpiryBefore.Clear();
-            _epoch = database.WriterEpoch;
-        }
-        var now = _published.TryGetValue(id, out var known)
-            ? tx.QuerySingleOrDefault<CampaignCounts>(CampaignCounts.Select, new { id })
-            : null;
-        if (known is null || now is null)
-        {
-            var row = CampaignRow.Load(tx, id);
-            if (row?.Status == CampaignStatus.Open)
-            {
-                known = row.With(new CampaignCounts { Status = row.Status });
-                // Parsed once, shared by every copy.
-                _ = (known.LabelList, known.VerificationPolicy);
-                _published[id] = known;
-            }
-            return row;
-        }
-        if (now.Status != CampaignStatus.Open)
-        {
-            _published.Remove(id);
-        }
-        return known.With(now);
-    }
 
     /// <summary>Leases the next task the contributor may do, or returns null when there is none.</summary>
     public async Task<Outcome<AssignmentView?>> LeaseAsync(string contributor, string? campaignId,
@@ -86,7 +43,7 @@ public sealed class Work(Database database, NetworkKey key, Chain chain, TimePro
             IEnumerable<CampaignRow> candidates;
             if (campaignId is not null)
             {
-                var campaign = LoadCampaign(tx, campaignId);
+                var campaign = memory.Campaign(tx, campaignId);
                 if (campaign is null)
                 {
                     return Problem.Of(Failure.NotFound, "No such campaign.");
@@ -96,10 +53,7 @@ public sealed class Work(Database database, NetworkKey key, Chain chain, TimePro
             else
             {
                 // Ids first, each campaign read only when its turn comes: the first usually has work.
-                candidates = tx.Query<string>(
-                        "SELECT id FROM campaigns WHERE status = 'open' ORDER BY published_at LIMIT @MaxCampaignsScanned",
-                        new { MaxCampaignsScanned })
-                    .Select(id => LoadCampaign(tx, id)!);
+                candidates = memory.OpenCampaignIds(tx, MaxCampaignsScanned).Select(id => memory.Campaign(tx, id)!);
             }
             foreach (var campaign in candidates)
             {
@@ -119,9 +73,7 @@ public sealed class Work(Database database, NetworkKey key, Chain chain, TimePro
 
     private AssignmentView? TryLease(StoreTx tx, CampaignRow campaign, string contributor)
     {
-        var expired = _noExpiryBefore.TryGetValue(campaign.Id, out var notBefore) && tx.NowMicros < notBefore
-            ? 0
-            : ExpireLeases(tx, campaign.Id);
+        var expired = memory.MayHaveExpired(campaign.Id, tx.NowMicros) ? ExpireLeases(tx, campaign.Id) : 0;
         if (!CanAffordAnother(tx, campaign, expired))
         {
             return null;
@@ -163,10 +115,7 @@ public sealed class Work(Database database, NetworkKey key, Chain chain, TimePro
         tx.Execute("UPDATE tasks SET active = active + 1 WHERE campaign_id = @CampaignId AND seq = @Seq",
             new { task.CampaignId, task.Seq });
         tx.Execute("UPDATE campaigns SET active_leases = active_leases + 1 WHERE id = @CampaignId", new { task.CampaignId });
-        if (_noExpiryBefore.TryGetValue(campaign.Id, out var bound) && expiresAt < bound)
-        {
-            _noExpiryBefore[campaign.Id] = expiresAt;
-        }
+        memory.Leased(campaign.Id, expiresAt);
         using var data = JsonDocument.Parse(task.Data);
         return new AssignmentView(id, campaign.Id, campaign.Kind, campaign.Title, campaign.Instructions,
             campaign.LabelList, data.RootElement.Clone(), campaign.Reward, campaign.Asset, Time.FromMicros(expiresAt));
@@ -223,9 +172,9 @@ public sealed class Work(Database database, NetworkKey key, Chain chain, TimePro
         }
         if (stale.Count == 0)
         {
-            _noExpiryBefore[campaignId] = tx.Scalar<long?>("""
+            memory.NoExpiryBefore(campaignId, tx.Scalar<long?>("""
                 SELECT MIN(expires_at) FROM assignments WHERE campaign_id = @campaignId AND status = 'active'
-                """, new { campaignId }) ?? long.MaxValue;
+                """, new { campaignId }) ?? long.MaxValue);
         }
         return stale.Count;
     }
@@ -258,7 +207,8 @@ public sealed class Work(Database database, NetworkKey key, Chain chain, TimePro
             {
                 return refused;
             }
-            var campaign = answered = LoadCampaign(tx, assignment.CampaignId)!;
+            // Its terms are all a submission needs: an open assignment is of a published campaign.
+            var campaign = answered = memory.Terms(tx, assignment.CampaignId)!;
             if (!campaign.LabelList.Contains(answer))
             {
                 return Problem.Invalid(new Validation().Require(false, "answer",

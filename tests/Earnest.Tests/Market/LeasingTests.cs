@@ -110,6 +110,20 @@ public sealed class LeasingTests
             ["a", "b"], 1, 10, 1, null))).AssertOk();
         Assert.Null((await t.Node.Work.LeaseAsync(TestNode.NewAddress(), draft.Id)).AssertOk());
     }
+
+    [Fact]
+    public async Task a_campaign_published_after_the_writer_listed_the_open_ones_is_handed_out()
+    {
+        await using var t = await TestNode.StartAsync();
+        var (_, first) = await t.PublishedCampaignAsync(Plain(1), overlap: 1);
+        var contributor = TestNode.NewAddress();
+        Assert.Equal(first, (await t.Node.Work.LeaseAsync(contributor, null)).AssertOk()!.CampaignId);
+        // The writer now remembers the open campaigns, and the one it knows has nothing left.
+        Assert.Null((await t.Node.Work.LeaseAsync(TestNode.NewAddress(), null)).AssertOk());
+
+        var (_, second) = await t.PublishedCampaignAsync(Plain(1), overlap: 1);
+        Assert.Equal(second, (await t.Node.Work.LeaseAsync(TestNode.NewAddress(), null)).AssertOk()!.CampaignId);
+    }
 }
 
 public sealed class EarnLoopTests
