@@ -88,6 +88,8 @@ internal static class PostgresSchema
         Earnest.Storage.Schema.SettlementTables("BIGINT", "BYTEA"),
         // The embedded store's version 8: one index of undecided submissions, not two.
         Earnest.Storage.Schema.DropSubmissionsByStatus,
+        // The embedded store's version 9: no index of assignments by contributor; only live ones by campaign.
+        Earnest.Storage.Schema.LiveAssignmentsOnly,
     ];
 
     /// <summary>The version that introduced the ledger's log.</summary>

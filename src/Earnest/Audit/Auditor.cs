@@ -426,18 +426,25 @@ public static class Auditor
             {
                 Fail(stored != actual, $"campaign {id}: live leases/pending submissions/gold tasks stored as {stored}, counted {actual}");
             }
+            // Counted by grouping, one pass over each table: no index serves a count per contributor and campaign.
             var participants = c.Query<(string Campaign, string Contributor, string Stored, string Actual)>("""
+                WITH leased AS (
+                    SELECT a.campaign_id, a.contributor, COUNT(*) AS leases, COUNT(t.gold) AS gold_leases
+                    FROM assignments a LEFT JOIN tasks t ON t.campaign_id = a.campaign_id AND t.seq = a.task_seq
+                    GROUP BY a.campaign_id, a.contributor),
+                answered AS (
+                    SELECT campaign_id, contributor, SUM(CASE WHEN status <> 'pending' THEN 1 ELSE 0 END) AS answered,
+                        SUM(CASE WHEN status = 'accepted' THEN 1 ELSE 0 END) AS correct
+                    FROM submissions WHERE gold = 1
+                    GROUP BY campaign_id, contributor)
                 SELECT p.campaign_id, p.contributor,
                     CAST(p.leased AS TEXT) || '/' || CAST(p.gold_leased AS TEXT) || '/' || CAST(p.gold_answered AS TEXT) || '/' ||
                     CAST(p.gold_correct AS TEXT),
-                    CAST((SELECT COUNT(*) FROM assignments a WHERE a.campaign_id = p.campaign_id AND a.contributor = p.contributor) AS TEXT) || '/' ||
-                    CAST((SELECT COUNT(*) FROM assignments a JOIN tasks t ON t.campaign_id = a.campaign_id AND t.seq = a.task_seq
-                        WHERE a.campaign_id = p.campaign_id AND a.contributor = p.contributor AND t.gold IS NOT NULL) AS TEXT) || '/' ||
-                    CAST((SELECT COUNT(*) FROM submissions s WHERE s.campaign_id = p.campaign_id AND s.contributor = p.contributor
-                        AND s.gold = 1 AND s.status <> 'pending') AS TEXT) || '/' ||
-                    CAST((SELECT COUNT(*) FROM submissions s WHERE s.campaign_id = p.campaign_id AND s.contributor = p.contributor
-                        AND s.gold = 1 AND s.status = 'accepted') AS TEXT)
+                    CAST(COALESCE(l.leases, 0) AS TEXT) || '/' || CAST(COALESCE(l.gold_leases, 0) AS TEXT) || '/' ||
+                    CAST(COALESCE(g.answered, 0) AS TEXT) || '/' || CAST(COALESCE(g.correct, 0) AS TEXT)
                 FROM participants p
+                LEFT JOIN leased l ON l.campaign_id = p.campaign_id AND l.contributor = p.contributor
+                LEFT JOIN answered g ON g.campaign_id = p.campaign_id AND g.contributor = p.contributor
                 """, transaction: snapshot).ToList();
             foreach (var (campaign, contributor, stored, actual) in participants)
             {

@@ -17,6 +17,7 @@ namespace Earnest.Storage;
 internal sealed class PreparedCommands : IDisposable
 {
     private readonly Dictionary<(string Sql, Type? Type), (DbCommand Command, Binder? Binder)> _commands = [];
+    private readonly Dictionary<(DbCommand Command, Type Row), Delegate> _parsers = [];
     private DbConnection? _connection;
 
     /// <summary>The command for <paramref name="sql"/> with <paramref name="parameters"/> bound, or null for Dapper.</summary>
@@ -59,9 +60,24 @@ internal sealed class PreparedCommands : IDisposable
         return entry.Command;
     }
 
+    /// <summary>
+    /// Dapper's row parser for a command's rows, made once per command and row type: a prepared statement's columns
+    /// never change, and asking Dapper each time names and hashes every column of the reader (5 % of the writer's time).
+    /// </summary>
+    public Func<DbDataReader, T> RowParser<T>(DbCommand command, DbDataReader reader)
+    {
+        if (!_parsers.TryGetValue((command, typeof(T)), out var parser))
+        {
+            parser = Dapper.SqlMapper.GetRowParser<T>(reader);
+            _parsers[(command, typeof(T))] = parser;
+        }
+        return (Func<DbDataReader, T>)parser;
+    }
+
     /// <inheritdoc />
     public void Dispose()
     {
+        _parsers.Clear();
         foreach (var (command, _) in _commands.Values)
         {
             command.Dispose();

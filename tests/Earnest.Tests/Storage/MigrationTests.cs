@@ -33,8 +33,8 @@ public sealed class MigrationTests
                     }
                 }
             }
-            // Back to version 3: what versions 4 to 8 added is removed and what version 8 dropped is back, as in a
-            // database written before them. The transfers and balances go back into the database file, from the
+            // Back to version 3: what versions 4 to 9 added is removed and what versions 8 and 9 dropped is back, as
+            // in a database written before them. The transfers and balances go back into the database file, from the
             // index file that version 6 built.
             var path = Path.Combine(folder, Node.DatabaseFile);
             using (var c = new SqliteConnection($"Data Source={path};Pooling=False"))
@@ -59,6 +59,9 @@ public sealed class MigrationTests
                 c.Execute("""
                     DROP INDEX submissions_campaign; DROP INDEX tasks_with_room; DROP INDEX submissions_pending;
                     CREATE INDEX submissions_status ON submissions(campaign_id, status);
+                    CREATE INDEX assignments_contributor ON assignments(contributor, campaign_id);
+                    DROP INDEX assignments_live;
+                    CREATE INDEX assignments_live ON assignments(campaign_id, status, expires_at);
                     DROP TABLE participants;
                     DROP TABLE withdrawals; DROP TABLE deposit_references; DROP TABLE deposits; DROP TABLE anchors;
                     ALTER TABLE tasks DROP COLUMN taken;
@@ -82,9 +85,14 @@ public sealed class MigrationTests
                     "SELECT (SELECT COUNT(*) FROM ledger_log), (SELECT COUNT(*) FROM blocks), (SELECT COUNT(*) FROM transfers)"));
                 Assert.True(blocks > 1 && segments == blocks && transfers == t.Node.Chain.Head!.LastSeq,
                     $"{segments} segments, {blocks} blocks, {transfers} transfers indexed");
-                // Version 8 left one index of undecided submissions.
-                Assert.Equal(["submissions_pending"], t.Node.Database.Read(c => c.Query<string>(
-                    "SELECT name FROM sqlite_master WHERE name IN ('submissions_status', 'submissions_pending')").ToList()));
+                // Version 8 left one index of undecided submissions; version 9, none of assignments by contributor, and
+                // live ones alone by campaign.
+                Assert.Equal(["submissions_pending"], t.Node.Database.Read(c => c.Query<string>("""
+                    SELECT name FROM sqlite_master
+                    WHERE name IN ('submissions_status', 'submissions_pending', 'assignments_contributor')
+                    """).ToList()));
+                Assert.Contains("WHERE status = 'active'", t.Node.Database.Read(c => c.QuerySingle<string>(
+                    "SELECT sql FROM sqlite_master WHERE name = 'assignments_live'")), StringComparison.Ordinal);
                 // And the market goes on from there.
                 var next = (await t.Node.Work.LeaseAsync(TestNode.NewAddress(), campaign)).AssertOk();
                 Assert.NotNull(next);
