@@ -17,7 +17,7 @@ namespace Earnest.Storage;
 internal sealed class PreparedCommands : IDisposable
 {
     private readonly Dictionary<(string Sql, Type? Type), (DbCommand Command, Binder? Binder)> _commands = [];
-    private readonly Dictionary<(DbCommand Command, Type Row), Delegate> _parsers = [];
+    private readonly Dictionary<(DbCommand Command, Type Row, int Types), Delegate> _parsers = [];
     private DbConnection? _connection;
 
     /// <summary>The command for <paramref name="sql"/> with <paramref name="parameters"/> bound, or null for Dapper.</summary>
@@ -61,15 +61,21 @@ internal sealed class PreparedCommands : IDisposable
     }
 
     /// <summary>
-    /// Dapper's row parser for a command's rows, made once per command and row type: a prepared statement's columns
-    /// never change, and asking Dapper each time names and hashes every column of the reader (5 % of the writer's time).
+    /// Dapper's row parser for a command's rows, made once per command, row type and column types: a prepared
+    /// statement's column names never change, and asking Dapper each time read and hashed every name (5 % of the
+    /// writer's time). The types are part of the key as in Dapper's own cache (SQLite types a value, not a column).
     /// </summary>
     public Func<DbDataReader, T> RowParser<T>(DbCommand command, DbDataReader reader)
     {
-        if (!_parsers.TryGetValue((command, typeof(T)), out var parser))
+        var types = 17;
+        for (var i = 0; i < reader.FieldCount; i++)
+        {
+            types = unchecked(types * 31 + reader.GetFieldType(i).GetHashCode());
+        }
+        if (!_parsers.TryGetValue((command, typeof(T), types), out var parser))
         {
             parser = Dapper.SqlMapper.GetRowParser<T>(reader);
-            _parsers[(command, typeof(T))] = parser;
+            _parsers[(command, typeof(T), types)] = parser;
         }
         return (Func<DbDataReader, T>)parser;
     }
