@@ -601,11 +601,11 @@ public sealed class StoreTx
                 System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    private DbCommand? Prepared(string sql, object? parameters) =>
+    private PreparedCommands.Prepared? Prepared(string sql, object? parameters) =>
         _commands?.Get(Connection, Transaction, sql, parameters);
 
     /// <summary>Reads up to <paramref name="limit"/> rows, mapped as Dapper maps them.</summary>
-    private static List<T> Rows<T>(PreparedCommands commands, DbCommand command, int limit)
+    private static List<T> Rows<T>(PreparedCommands commands, PreparedCommands.Prepared command, int limit)
     {
         using var reader = command.ExecuteReader();
         var rows = new List<T>();
