@@ -129,7 +129,10 @@ internal sealed class InProcessMarket : IMarket
         Check(await _node.Funds.FaucetAsync(_requester, LoopSettings.Budget, null, ct), "faucet");
         var campaign = Check(await _node.Campaigns.CreateAsync(_requester, MarketSetup.Campaign(title, overlap), ct),
             "create campaign");
-        Check(await _node.Campaigns.AddTasksAsync(_requester, campaign.Id, tasks, ct), "add tasks");
+        foreach (var chunk in tasks.Chunk(_node.Options.MaxTasksPerRequest))
+        {
+            Check(await _node.Campaigns.AddTasksAsync(_requester, campaign.Id, chunk, ct), "add tasks");
+        }
         Check(await _node.Campaigns.PublishAsync(_requester, campaign.Id, ct), "publish");
         return campaign.Id;
     }
@@ -225,7 +228,11 @@ internal sealed class HttpMarket : IMarket
     {
         await _requester.FaucetAsync(LoopSettings.Budget, ct);
         var campaign = await _requester.CreateCampaignAsync(MarketSetup.Campaign(title, overlap), ct);
-        await _requester.AddTasksAsync(campaign.Id, tasks, ct);
+        // The server takes a bounded number of tasks per request (its default; the bench starts it so).
+        foreach (var chunk in tasks.Chunk(new EarnestOptions().MaxTasksPerRequest))
+        {
+            await _requester.AddTasksAsync(campaign.Id, chunk, ct);
+        }
         await _requester.PublishAsync(campaign.Id, ct);
         return campaign.Id;
     }
