@@ -1,4 +1,6 @@
+using Earnest.Audit;
 using Earnest.Ledger;
+using Earnest.Storage;
 using Earnest.Tests.Support;
 using Xunit;
 
@@ -76,6 +78,35 @@ public sealed class FlushTests
                 Assert.Equal(TransferResult.Ok, await MintAsync(t, "reopened", "alice", 1));
                 Assert.Equal(balance + 1, t.Node.Funds.Balance("alice", "EARN"));
             }
+        }
+        finally
+        {
+            TempFolder.Delete(folder);
+        }
+    }
+
+    [Fact]
+    public async Task the_log_is_copied_back_into_the_database_file_beside_the_flusher_and_nothing_is_lost()
+    {
+        var folder = TempFolder.Create();
+        try
+        {
+            await using (var t = await TestNode.StartAsync(o => o.DataFolder = folder))
+            {
+                var database = (SqliteDatabase)t.Node.Database;
+                database.CheckpointAt = 16 * 1024;
+                var file = new FileInfo(database.Path);
+                var before = file.Length;
+                for (var i = 0; i < 100; i++)
+                {
+                    Assert.Equal(TransferResult.Ok, await MintAsync(t, $"checkpointed-{i}", "alice", 1));
+                }
+                Assert.True(SpinWait.SpinUntil(() => { file.Refresh(); return file.Length > before; }, TimeSpan.FromSeconds(30)),
+                    "no checkpoint copied the log back into the database file");
+                Assert.Equal(100, t.Node.Funds.Balance("alice", "EARN"));
+            }
+            var report = Auditor.Run(folder);
+            Assert.True(report.Passed, report.Failure);
         }
         finally
         {
