@@ -26,7 +26,8 @@ public sealed class SqliteDatabase : Database
     private volatile bool _closing;
 
     /// <summary>
-    /// The write-ahead log's size beyond which the flusher copies it back into the database file (a checkpoint).
+    /// The write-ahead log's size beyond which it is copied back into the database file (a checkpoint, on a thread
+    /// of its own that the flusher wakes).
     /// The writer does not checkpoint itself: with many small commits, SQLite's default (every 1,000 pages) ran a
     /// checkpoint and its two fsyncs inside a commit many times a second, and a larger log also writes a page changed
     /// by several commits to the database file once.
