@@ -546,7 +546,7 @@ public sealed class StoreTx
     /// <summary>Runs a query.</summary>
     public IEnumerable<T> Query<T>(string sql, object? parameters = null) =>
         Prepared(sql, parameters) is { } command
-            ? Rows<T>(_commands!, command, int.MaxValue)
+            ? Rows<T>(command, int.MaxValue)
             : Connection.Query<T>(sql, parameters, Transaction);
 
     /// <summary>Runs a query for one row or none.</summary>
@@ -556,7 +556,7 @@ public sealed class StoreTx
         {
             return Connection.QuerySingleOrDefault<T>(sql, parameters, Transaction);
         }
-        var rows = Rows<T>(_commands!, command, 2);
+        var rows = Rows<T>(command, 2);
         return rows.Count switch
         {
             0 => default,
@@ -572,7 +572,7 @@ public sealed class StoreTx
         {
             return Connection.QuerySingle<T>(sql, parameters, Transaction);
         }
-        var rows = Rows<T>(_commands!, command, 2);
+        var rows = Rows<T>(command, 2);
         return rows.Count == 1
             ? rows[0]
             : throw new InvalidOperationException($"{rows.Count} rows where exactly one was expected: {sql}");
@@ -605,7 +605,7 @@ public sealed class StoreTx
         _commands?.Get(Connection, Transaction, sql, parameters);
 
     /// <summary>Reads up to <paramref name="limit"/> rows, mapped as Dapper maps them.</summary>
-    private static List<T> Rows<T>(PreparedCommands commands, PreparedCommands.Prepared command, int limit)
+    private static List<T> Rows<T>(PreparedCommands.Prepared command, int limit)
     {
         using var reader = command.ExecuteReader();
         var rows = new List<T>();
@@ -617,7 +617,7 @@ public sealed class StoreTx
         var type = Nullable.GetUnderlyingType(typeof(T)) ?? typeof(T);
         var parse = type == typeof(string) || type.IsPrimitive
             ? r => ValueAs<T>(r.GetValue(0))!
-            : commands.RowParser<T>(command, reader);
+            : command.RowParser<T>(reader);
         do
         {
             rows.Add(parse(reader));

@@ -19,7 +19,6 @@ namespace Earnest.Storage;
 internal sealed class PreparedCommands : IDisposable
 {
     private readonly Dictionary<(string Sql, Type? Type), Prepared> _statements = [];
-    private readonly Dictionary<(Prepared Statement, Type Row, int Types), Delegate> _parsers = [];
     private DbConnection? _connection;
 
     /// <summary>The statement for <paramref name="sql"/> with <paramref name="parameters"/> bound, or null for Dapper.</summary>
@@ -47,30 +46,9 @@ internal sealed class PreparedCommands : IDisposable
         return statement;
     }
 
-    /// <summary>
-    /// Dapper's row parser for a statement's rows, made once per statement, row type and column types: a prepared
-    /// statement's column names never change, and asking Dapper each time read and hashed every name (5 % of the
-    /// writer's time). The types are part of the key as in Dapper's own cache (SQLite types a value, not a column).
-    /// </summary>
-    public Func<DbDataReader, T> RowParser<T>(Prepared statement, DbDataReader reader)
-    {
-        var types = 17;
-        for (var i = 0; i < reader.FieldCount; i++)
-        {
-            types = unchecked(types * 31 + reader.GetFieldType(i).GetHashCode());
-        }
-        if (!_parsers.TryGetValue((statement, typeof(T), types), out var parser))
-        {
-            parser = Dapper.SqlMapper.GetRowParser<T>(reader);
-            _parsers[(statement, typeof(T), types)] = parser;
-        }
-        return (Func<DbDataReader, T>)parser;
-    }
-
     /// <inheritdoc />
     public void Dispose()
     {
-        _parsers.Clear();
         foreach (var statement in _statements.Values)
         {
             statement.Dispose();
@@ -91,6 +69,7 @@ internal sealed class PreparedCommands : IDisposable
         private readonly SqliteStatement? _sqlite;
         private DbCommand? _command;
         private bool _viaCommand;
+        private readonly Dictionary<(Type Row, int Types), Delegate> _parsers = [];
 
         public Prepared(DbConnection connection, string sql, Binder? binder)
         {
@@ -133,6 +112,26 @@ internal sealed class PreparedCommands : IDisposable
                 // Prepared once its parameters have values to type them by (PostgreSQL then keeps its plan server-side).
                 _command.Prepare();
             }
+        }
+
+        /// <summary>
+        /// Dapper's row parser for this statement's rows, made once per row type and column types: a prepared
+        /// statement's column names never change, and asking Dapper each time read and hashed every name (5 % of the
+        /// writer's time). The types are part of the key as in Dapper's own cache (SQLite types a value, not a column).
+        /// </summary>
+        public Func<DbDataReader, T> RowParser<T>(DbDataReader reader)
+        {
+            var types = 17;
+            for (var i = 0; i < reader.FieldCount; i++)
+            {
+                types = unchecked(types * 31 + reader.GetFieldType(i).GetHashCode());
+            }
+            if (!_parsers.TryGetValue((typeof(T), types), out var parser))
+            {
+                parser = Dapper.SqlMapper.GetRowParser<T>(reader);
+                _parsers[(typeof(T), types)] = parser;
+            }
+            return (Func<DbDataReader, T>)parser;
         }
 
         public int ExecuteNonQuery() => _viaCommand ? _command!.ExecuteNonQuery() : _sqlite!.ExecuteNonQuery();
