@@ -30,14 +30,16 @@ internal static class TaskDecisions
         List<PendingEvent> events)
     {
         // A gold task decides each answer alone against its gold, so only the undecided ones are read: a gold task
-        // collects an answer from nearly every contributor.
-        var submissions = tx.Query<SubmissionRow>(task.Gold is null
-            ? "SELECT * FROM submissions WHERE campaign_id = @CampaignId AND task_seq = @Seq ORDER BY seq"
-            : $"""
-              SELECT * FROM submissions {tx.Sql.IndexedBy("submissions_pending")}
-              WHERE campaign_id = @CampaignId AND task_seq = @Seq AND status = 'pending' ORDER BY seq
-              """,
-            new { task.CampaignId, task.Seq }).ToList();
+        // collects an answer from nearly every contributor. They are put in order here, not by the query: ordered by
+        // seq, PostgreSQL's planner may prefer the index by task and seq and step over every decided answer.
+        var submissions = task.Gold is null
+            ? tx.Query<SubmissionRow>(
+                "SELECT * FROM submissions WHERE campaign_id = @CampaignId AND task_seq = @Seq ORDER BY seq",
+                new { task.CampaignId, task.Seq }).ToList()
+            : tx.Query<SubmissionRow>($"""
+                SELECT * FROM submissions {tx.Sql.IndexedBy("submissions_pending")}
+                WHERE campaign_id = @CampaignId AND task_seq = @Seq AND status = 'pending'
+                """, new { task.CampaignId, task.Seq }).OrderBy(s => s.Seq).ToList();
         var answers = submissions
             .Select(s => new Answer(s.Id, s.Contributor, s.Answer, DecisionText.Parse(s.Status))).ToList();
         var policy = campaign.VerificationPolicy;
