@@ -87,14 +87,9 @@ public static partial class EarnestServer
         builder.Services.AddAuthorization();
         builder.Services.AddRateLimiter(limiter =>
         {
-            limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
-                RateLimitPartition.GetTokenBucketLimiter(PartitionKey(context), _ => new TokenBucketRateLimiterOptions
-                {
-                    TokenLimit = options.RequestBurst,
-                    TokensPerPeriod = options.RequestsPerSecond,
-                    ReplenishmentPeriod = TimeSpan.FromSeconds(1),
-                    QueueLimit = 0,
-                }));
+            // Operational policy on the wall clock, not part of any replayable decision.
+            limiter.GlobalLimiter = new CallerRateLimiter<HttpContext>(PartitionKey, options.RequestsPerSecond,
+                options.RequestBurst, TimeProvider.System);
             limiter.OnRejected = (context, _) =>
             {
                 // Retry-After: when the caller's bucket holds a token again (whole seconds, at least one).
