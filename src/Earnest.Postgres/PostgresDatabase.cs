@@ -25,6 +25,13 @@ public sealed class PostgresDatabase : Database
     private PostgresDatabase(string connectionString, TimeProvider time) : base(time)
     {
         var builder = new NpgsqlDataSourceBuilder(connectionString);
+        if (builder.ConnectionStringBuilder.MaxAutoPrepare == 0)
+        {
+            // The writer's held-back writes travel as batches, which only Npgsql's automatic preparation keeps
+            // prepared (planned once on the server, as the writer's own prepared commands are).
+            builder.ConnectionStringBuilder.MaxAutoPrepare = 256;
+            builder.ConnectionStringBuilder.AutoPrepareMinUsages = 2;
+        }
         _source = builder.Build();
         ConnectionString = connectionString;
         _writer = _source.OpenConnection();
@@ -40,6 +47,9 @@ public sealed class PostgresDatabase : Database
 
     /// <inheritdoc />
     protected override DbConnection Writer => _writer;
+
+    /// <inheritdoc />
+    protected override bool HoldsBackWrites => true;
 
     /// <summary>Connects, applies the migrations this server knows and the database lacks, and starts the writer.</summary>
     public static PostgresDatabase Open(string connectionString, TimeProvider time) => new(connectionString, time);

@@ -70,17 +70,17 @@ internal static class TaskDecisions
             var status = DecisionText.Of(decision.Status);
             if (task.Gold is not null)
             {
-                tx.Execute("""
+                tx.Write("""
                     UPDATE participants SET gold_answered = gold_answered + 1, gold_correct = gold_correct + @right
                     WHERE campaign_id = @CampaignId AND contributor = @Contributor
                     """, new { right = decision.Status == DecisionStatus.Accepted ? 1 : 0, submission.CampaignId,
                     submission.Contributor });
             }
-            tx.Execute("""
+            tx.Write("""
                 UPDATE submissions SET status = @status, reason = @Reason, decided_at = @now, transfer_id = @transferId
                 WHERE id = @SubmissionId AND status = 'pending'
                 """, new { status, decision.Reason, now = tx.NowMicros, transferId, decision.SubmissionId });
-            tx.Execute("""
+            tx.Write("""
                 INSERT INTO decisions(submission_id, status, reason, verifier, inputs, decided_at)
                 VALUES (@SubmissionId, @status, @Reason, @Verifier, @Inputs, @now)
                 """, new { decision.SubmissionId, status, decision.Reason, decision.Verifier, decision.Inputs,
@@ -93,13 +93,13 @@ internal static class TaskDecisions
         }
         if (outcome.Decisions.Count > 0)
         {
-            tx.Execute("UPDATE campaigns SET pending_submissions = pending_submissions - @decided WHERE id = @Id",
+            tx.Write("UPDATE campaigns SET pending_submissions = pending_submissions - @decided WHERE id = @Id",
                 new { decided = outcome.Decisions.Count, campaign.Id });
         }
         if (outcome.Decisions.Count > 0 && task.Gold is null)
         {
             // A non-gold task is decided all at once; a tie settled in good faith has no single answer.
-            tx.Execute("""
+            tx.Write("""
                 UPDATE tasks SET status = 'decided', answer = @answer, confidence = @confidence
                 WHERE campaign_id = @CampaignId AND seq = @Seq
                 """, new
@@ -110,7 +110,7 @@ internal static class TaskDecisions
         }
         else if (outcome.Required != task.Required)
         {
-            tx.Execute("UPDATE tasks SET required = @Required WHERE campaign_id = @CampaignId AND seq = @Seq",
+            tx.Write("UPDATE tasks SET required = @Required WHERE campaign_id = @CampaignId AND seq = @Seq",
                 new { outcome.Required, task.CampaignId, task.Seq });
         }
         return new TaskDecided(payments, outcome.Decisions.ToDictionary(d => d.SubmissionId, StringComparer.Ordinal));

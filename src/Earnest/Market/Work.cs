@@ -99,7 +99,7 @@ public sealed class Work(Database database, NetworkKey key, Chain chain, TimePro
             return null;
         }
         var regular = task.Gold is null;
-        tx.Execute("""
+        tx.Write("""
             INSERT INTO participants(campaign_id, contributor, leased, gold_leased, gold_answered, gold_correct, last_seq)
             VALUES (@Id, @contributor, 1, @gold, 0, 0, @last)
             ON CONFLICT(campaign_id, contributor) DO UPDATE SET leased = participants.leased + 1,
@@ -108,13 +108,13 @@ public sealed class Work(Database database, NetworkKey key, Chain chain, TimePro
             """, new { campaign.Id, contributor, gold = regular ? 0 : 1, regular = regular ? 1 : 0, last = regular ? task.Seq : -1 });
         var id = Ids.New("asg", time);
         var expiresAt = tx.NowMicros + (long)options.LeaseDuration.TotalMicroseconds;
-        tx.Execute("""
+        tx.Write("""
             INSERT INTO assignments(id, campaign_id, task_seq, contributor, created_at, expires_at, status)
             VALUES (@id, @CampaignId, @Seq, @contributor, @now, @expiresAt, 'active')
             """, new { id, task.CampaignId, task.Seq, contributor, now = tx.NowMicros, expiresAt });
-        tx.Execute("UPDATE tasks SET active = active + 1 WHERE campaign_id = @CampaignId AND seq = @Seq",
+        tx.Write("UPDATE tasks SET active = active + 1 WHERE campaign_id = @CampaignId AND seq = @Seq",
             new { task.CampaignId, task.Seq });
-        tx.Execute("UPDATE campaigns SET active_leases = active_leases + 1 WHERE id = @CampaignId", new { task.CampaignId });
+        tx.Write("UPDATE campaigns SET active_leases = active_leases + 1 WHERE id = @CampaignId", new { task.CampaignId });
         memory.Leased(campaign.Id, expiresAt);
         using var data = JsonDocument.Parse(task.Data);
         return new AssignmentView(id, campaign.Id, campaign.Kind, campaign.Title, campaign.Instructions,
@@ -227,7 +227,7 @@ public sealed class Work(Database database, NetworkKey key, Chain chain, TimePro
             var task = tx.QuerySingle<TaskRow>("SELECT * FROM tasks WHERE campaign_id = @CampaignId AND seq = @TaskSeq",
                 new { assignment.CampaignId, assignment.TaskSeq });
             var submissionId = Ids.New("sub", time);
-            tx.Execute("""
+            tx.Write("""
                 INSERT INTO submissions(id, assignment_id, campaign_id, task_seq, contributor, answer, gold,
                     submitted_at, status)
                 VALUES (@submissionId, @assignmentId, @CampaignId, @TaskSeq, @contributor, @answer, @gold, @now, 'pending')
@@ -236,12 +236,12 @@ public sealed class Work(Database database, NetworkKey key, Chain chain, TimePro
                 submissionId, assignmentId, assignment.CampaignId, assignment.TaskSeq, contributor, answer,
                 gold = task.Gold is null ? 0 : 1, now = tx.NowMicros,
             });
-            tx.Execute("UPDATE assignments SET status = 'submitted' WHERE id = @assignmentId", new { assignmentId });
-            tx.Execute("""
+            tx.Write("UPDATE assignments SET status = 'submitted' WHERE id = @assignmentId", new { assignmentId });
+            tx.Write("""
                 UPDATE campaigns SET active_leases = active_leases - 1, pending_submissions = pending_submissions + 1
                 WHERE id = @CampaignId
                 """, new { assignment.CampaignId });
-            tx.Execute("""
+            tx.Write("""
                 UPDATE tasks SET active = active - 1, answers = answers + 1
                 WHERE campaign_id = @CampaignId AND seq = @TaskSeq
                 """, new { assignment.CampaignId, assignment.TaskSeq });

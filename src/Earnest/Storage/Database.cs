@@ -330,15 +330,33 @@ public abstract class Database : IDisposable
         try
         {
             transaction = BeginGroup();
-            GroupStarting(new StoreTx(Writer, transaction, NextTime, Hook, Sql, _prepared));
+            // Where statements are round trips, the savepoints travel with the writes held back (DeferredWrites):
+            // a piece's savepoint goes before any of its writes, its release with the next piece's first batch.
+            var deferred = HoldsBackWrites ? new DeferredWrites(Writer, transaction) : null;
+            GroupStarting(new StoreTx(Writer, transaction, NextTime, Hook, Sql, _prepared, deferred));
             for (var i = 0; i < group.Count && (i == 0 || !(Hook?.GroupFull ?? false)); i++)
             {
                 ran++;
-                transaction.Save("w");
+                if (deferred is null)
+                {
+                    transaction.Save("w");
+                }
+                else
+                {
+                    deferred.BeginPiece();
+                }
                 Hook?.ItemStarting();
-                var tx = new StoreTx(Writer, transaction, NextTime, Hook, Sql, _prepared);
+                var tx = new StoreTx(Writer, transaction, NextTime, Hook, Sql, _prepared, deferred);
                 var kept = group[i].Run(tx);
-                if (kept)
+                if (deferred is not null && kept)
+                {
+                    deferred.KeepPiece();
+                }
+                else if (deferred is not null)
+                {
+                    deferred.DropPiece();
+                }
+                else if (kept)
                 {
                     transaction.Release("w");
                 }
@@ -346,10 +364,14 @@ public abstract class Database : IDisposable
                 {
                     transaction.Rollback("w");
                     transaction.Release("w");
+                }
+                if (!kept)
+                {
                     Hook?.ItemRolledBack();
                 }
             }
-            Hook?.BeforeCommit(new StoreTx(Writer, transaction, NextTime, Hook, Sql, _prepared));
+            Hook?.BeforeCommit(new StoreTx(Writer, transaction, NextTime, Hook, Sql, _prepared, deferred));
+            deferred?.Flush();
             transaction.Commit();
         }
         catch (Exception ex)
@@ -390,6 +412,12 @@ public abstract class Database : IDisposable
         }
         return ran;
     }
+
+    /// <summary>
+    /// True where each statement is a network round trip (PostgreSQL): writes no one reads are held back and sent in
+    /// batches (<see cref="StoreTx.Write"/>).
+    /// </summary>
+    protected virtual bool HoldsBackWrites => false;
 
     /// <summary>A group's commit failed: a store may have to reconnect or forget what it assumed.</summary>
     protected virtual void GroupFailed()
@@ -460,6 +488,10 @@ public abstract class Database : IDisposable
             try
             {
                 _result = work(tx);
+                if (!tx.RolledBack)
+                {
+                    tx.FlushWrites(); // Inside the piece: a held-back write that fails undoes this piece alone.
+                }
                 return !tx.RolledBack;
             }
             catch (Exception ex) when (!isStoreFailure(ex))
@@ -500,14 +532,17 @@ public sealed class StoreTx
     private readonly Func<long> _nextTime;
 
     private readonly PreparedCommands? _commands;
+    private readonly DeferredWrites? _deferred;
+    private readonly DbConnection _connection;
 
     internal StoreTx(DbConnection connection, DbTransaction transaction, Func<long> nextTime, ICommitHook? hook,
-        SqlDialect sql, PreparedCommands? commands = null)
+        SqlDialect sql, PreparedCommands? commands = null, DeferredWrites? deferred = null)
     {
         _commands = commands;
+        _deferred = deferred;
         Hook = hook;
         Sql = sql;
-        Connection = connection;
+        _connection = connection;
         Transaction = transaction;
         _nextTime = nextTime;
         NowMicros = nextTime();
@@ -519,8 +554,18 @@ public sealed class StoreTx
     /// <summary>How the store spells what SQL dialects disagree on.</summary>
     public SqlDialect Sql { get; }
 
-    /// <summary>The connection the transaction runs on.</summary>
-    public DbConnection Connection { get; }
+    /// <summary>
+    /// The connection the transaction runs on, for statements of the caller's own: the writes held back are sent
+    /// first, so what it reads includes them.
+    /// </summary>
+    public DbConnection Connection
+    {
+        get
+        {
+            FlushWrites();
+            return _connection;
+        }
+    }
 
     /// <summary>The open transaction.</summary>
     public DbTransaction Transaction { get; }
@@ -537,11 +582,34 @@ public sealed class StoreTx
     /// <summary>Ends the transaction without committing anything it wrote.</summary>
     public void Rollback() => RolledBack = true;
 
-    /// <summary>Runs a statement.</summary>
+    /// <summary>Runs a statement; answers how many rows it changed.</summary>
     public int Execute(string sql, object? parameters = null) =>
         Prepared(sql, parameters) is { } command
             ? command.ExecuteNonQuery()
             : Connection.Execute(sql, parameters, Transaction);
+
+    /// <summary>
+    /// Runs a write whose outcome the caller does not read. Where each statement is a network round trip
+    /// (PostgreSQL) it is held back and sent with the other writes before the next statement that reads, or at the end
+    /// of the piece of work; a failure still fails this piece. Elsewhere it runs at once.
+    /// </summary>
+    public void Write(string sql, object? parameters = null)
+    {
+        var binder = _deferred is null || parameters is null
+            ? null
+            : PreparedCommands.Binder.For(parameters.GetType(), sql);
+        if (_deferred is null || (parameters is not null && binder is null))
+        {
+            Execute(sql, parameters);
+            return;
+        }
+        var values = new object?[binder?.Names.Length ?? 0];
+        binder?.Values(parameters!, values);
+        _deferred.Add(sql, binder?.Names ?? [], values);
+    }
+
+    /// <summary>Sends the writes held back (before a statement that reads, and at the end of a piece of work).</summary>
+    public void FlushWrites() => _deferred?.Flush();
 
     /// <summary>Runs a query.</summary>
     public IEnumerable<T> Query<T>(string sql, object? parameters = null) =>
@@ -602,7 +670,7 @@ public sealed class StoreTx
     }
 
     private PreparedCommands.Prepared? Prepared(string sql, object? parameters) =>
-        _commands?.Get(Connection, Transaction, sql, parameters);
+        _commands?.Get(Connection, Transaction, sql, parameters); // Connection sends the writes held back first.
 
     /// <summary>Reads up to <paramref name="limit"/> rows, mapped as Dapper maps them.</summary>
     private static List<T> Rows<T>(PreparedCommands.Prepared command, int limit)

@@ -157,6 +157,12 @@ internal sealed class PreparedCommands : IDisposable
         /// <summary>The binder of a parameter type, or null when one of its properties is a list Dapper would expand.</summary>
         public static Binder? For(Type type) => Binders.GetOrAdd(type, Create);
 
+        /// <summary>The binder of a parameter type narrowed to what <paramref name="sql"/> names (kept), or null.</summary>
+        public static Binder? For(Type type, string sql) =>
+            ForStatement.GetOrAdd((type, sql), static key => For(key.Type)?.For(key.Sql));
+
+        private static readonly ConcurrentDictionary<(Type Type, string Sql), Binder?> ForStatement = new();
+
         /// <summary>This binder narrowed to the properties <paramref name="sql"/> names.</summary>
         public Binder For(string sql)
         {
