@@ -337,34 +337,11 @@ public abstract class Database : IDisposable
             for (var i = 0; i < group.Count && (i == 0 || !(Hook?.GroupFull ?? false)); i++)
             {
                 ran++;
-                if (deferred is null)
-                {
-                    transaction.Save("w");
-                }
-                else
-                {
-                    deferred.BeginPiece();
-                }
+                BeginPiece(transaction, deferred);
                 Hook?.ItemStarting();
                 var tx = new StoreTx(Writer, transaction, NextTime, Hook, Sql, _prepared, deferred);
                 var kept = group[i].Run(tx);
-                if (deferred is not null && kept)
-                {
-                    deferred.KeepPiece();
-                }
-                else if (deferred is not null)
-                {
-                    deferred.DropPiece();
-                }
-                else if (kept)
-                {
-                    transaction.Release("w");
-                }
-                else
-                {
-                    transaction.Rollback("w");
-                    transaction.Release("w");
-                }
+                EndPiece(transaction, deferred, kept);
                 if (!kept)
                 {
                     Hook?.ItemRolledBack();
@@ -418,6 +395,39 @@ public abstract class Database : IDisposable
     /// batches (<see cref="StoreTx.Write"/>).
     /// </summary>
     protected virtual bool HoldsBackWrites => false;
+
+    /// <summary>A piece's savepoint: at once, or first in its writes held back.</summary>
+    private static void BeginPiece(DbTransaction transaction, DeferredWrites? deferred)
+    {
+        if (deferred is not null)
+        {
+            deferred.BeginPiece();
+            return;
+        }
+        transaction.Save("w");
+    }
+
+    /// <summary>Keeps the piece's writes (releases its savepoint) or undoes them (rolls back to it).</summary>
+    private static void EndPiece(DbTransaction transaction, DeferredWrites? deferred, bool kept)
+    {
+        if (deferred is not null)
+        {
+            if (kept)
+            {
+                deferred.KeepPiece();
+            }
+            else
+            {
+                deferred.DropPiece();
+            }
+            return;
+        }
+        if (!kept)
+        {
+            transaction.Rollback("w");
+        }
+        transaction.Release("w");
+    }
 
     /// <summary>A group's commit failed: a store may have to reconnect or forget what it assumed.</summary>
     protected virtual void GroupFailed()
@@ -595,17 +605,24 @@ public sealed class StoreTx
     /// </summary>
     public void Write(string sql, object? parameters = null)
     {
-        var binder = _deferred is null || parameters is null
-            ? null
-            : PreparedCommands.Binder.For(parameters.GetType(), sql);
-        if (_deferred is null || (parameters is not null && binder is null))
+        if (_deferred is null)
         {
             Execute(sql, parameters);
             return;
         }
-        var values = new object?[binder?.Names.Length ?? 0];
-        binder?.Values(parameters!, values);
-        _deferred.Add(sql, binder?.Names ?? [], values);
+        if (parameters is null)
+        {
+            _deferred.Add(sql, [], []);
+            return;
+        }
+        if (PreparedCommands.Binder.For(parameters.GetType(), sql) is not { } binder)
+        {
+            Execute(sql, parameters); // A list Dapper expands: sent at once, after the writes held back.
+            return;
+        }
+        var values = new object?[binder.Names.Length];
+        binder.Values(parameters, values);
+        _deferred.Add(sql, binder.Names, values);
     }
 
     /// <summary>Sends the writes held back (before a statement that reads, and at the end of a piece of work).</summary>
