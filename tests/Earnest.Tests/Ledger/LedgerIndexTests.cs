@@ -63,6 +63,33 @@ public sealed class LedgerIndexTests
     }
 
     [Fact]
+    public async Task a_clean_stop_leaves_the_index_file_holding_every_committed_transfer()
+    {
+        var folder = TempFolder.Create();
+        try
+        {
+            long last;
+            await using (var t = await StartAsync(folder))
+            {
+                // Posted while the merger is held, and still held when the node stops: they are merged on the way
+                // out.
+                t.Node.Database.LedgerIndex!.Hold();
+                await Task.WhenAll(Enumerable.Range(0, 200).Select(i => PostAsync(t, Mint($"stop-{i}", "alice", 1))));
+                last = t.Node.Chain.Head!.LastSeq;
+            }
+            using var index = new SqliteConnection(
+                $"Data Source={SqliteDatabase.IndexPathOf(Path.Combine(folder, Node.DatabaseFile))};Pooling=False");
+            index.Open();
+            Assert.Equal((last, 200L), index.QuerySingle<(long, long)>(
+                "SELECT (SELECT MAX(seq) FROM merged), (SELECT COUNT(*) FROM transfers WHERE id LIKE 'stop-%')"));
+        }
+        finally
+        {
+            TempFolder.Delete(folder);
+        }
+    }
+
+    [Fact]
     public async Task an_index_left_behind_is_audited_as_far_as_it_goes_and_catches_up_when_the_store_opens()
     {
         var folder = TempFolder.Create();
@@ -80,6 +107,7 @@ public sealed class LedgerIndexTests
                 expected = Snapshot(t.Node, accounts);
                 // The node stops with its last transfers committed to the log but not merged, as after a crash.
                 held = t.Node.Database.LedgerIndex!.Hold();
+                t.Node.Database.LedgerIndex!.StopAsIfCrashed = true;
                 for (var i = 0; i < 20; i++)
                 {
                     Assert.Equal(TransferResult.Ok, await PostAsync(t, Mint($"late-{i}", accounts[i % 3], 100 + i)));
