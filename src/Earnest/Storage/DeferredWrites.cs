@@ -19,9 +19,6 @@ internal sealed class DeferredWrites(DbConnection connection, DbTransaction tran
     // Where the current piece's own writes begin in _pending.
     private int _pieceStart;
 
-    /// <summary>How many statements wait.</summary>
-    public int Count => _pending.Count;
-
     /// <summary>A piece of work begins: its savepoint goes before any of its writes.</summary>
     public void BeginPiece()
     {

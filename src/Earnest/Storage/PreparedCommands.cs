@@ -32,13 +32,12 @@ internal sealed class PreparedCommands : IDisposable
         var type = parameters?.GetType();
         if (!_statements.TryGetValue((sql, type), out var statement))
         {
-            var binder = type is null ? null : Binder.For(type);
+            // Only the properties the statement names, as Dapper does: PostgreSQL refuses a parameter it cannot type.
+            var binder = type is null ? null : Binder.For(type, sql);
             if (type is not null && binder is null)
             {
                 return null;
             }
-            // Only the properties the statement names, as Dapper does: PostgreSQL refuses a parameter it cannot type.
-            binder = binder?.For(sql);
             statement = new Prepared(connection, sql, binder);
             _statements[(sql, type)] = statement;
         }
