@@ -35,9 +35,20 @@ fi
 
 results=artifacts/test-results
 rm -rf "$results"
+mkdir -p "$results"
 dotnet test Earnest.slnx --logger "trx" --logger "console;verbosity=normal" --results-directory "$results" 2>&1 \
-  | grep -vE '^\s*$'
+  | grep -vE '^\s*$' | tee "$results/console.log"
 status=${PIPESTATUS[0]}
+
+# Repeat each failure (name, message, first lines of its stack) next to the summary, where a reader of only the
+# output's last lines still sees which test failed and why.
+awk '/^  (Passed|Skipped) |^\[xUnit|^Results File|^Test Run/ { keep = 0 }
+     /^  Failed [A-Za-z]/ { keep = 1; lines = 0; print "" }
+     keep && lines++ < 30 { print }' "$results/console.log" | sed 's/^/  | /' > "$results/failures.txt"
+if [ -s "$results/failures.txt" ]; then
+  echo "failures, repeated:"
+  cat "$results/failures.txt"
+fi
 
 passed=0; failed=0; skipped=0
 for trx in "$results"/*.trx; do
