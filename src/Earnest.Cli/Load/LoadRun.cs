@@ -317,23 +317,29 @@ public sealed class LoadRun : IAsyncDisposable
 
     private async Task ContributeAsync(Contributor c, CancellationToken ct)
     {
-        // Contributors start spread over one think time, not all at the same instant.
-        await Pause(ct, _settings.Think * c.Random.NextDouble()).ConfigureAwait(false);
-        while (!ct.IsCancellationRequested)
+        try
         {
-            try
+            // Contributors start spread over one think time, not all at the same instant; a run shorter than the
+            // think time ends while some are still waiting to start.
+            await Pause(ct, _settings.Think * c.Random.NextDouble()).ConfigureAwait(false);
+            while (!ct.IsCancellationRequested)
             {
-                await ContributeOnceAsync(c, ct).ConfigureAwait(false);
+                try
+                {
+                    await ContributeOnceAsync(c, ct).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (!ct.IsCancellationRequested
+                                           && ex is HttpRequestException or TaskCanceledException or IOException)
+                {
+                    Failed(_lease, _clock.Second, ex is TaskCanceledException ? "timeout" : "network");
+                    await Pause(ct, TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+                }
             }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or IOException)
-            {
-                Failed(_lease, _clock.Second, ex is TaskCanceledException ? "timeout" : "network");
-                await Pause(ct, TimeSpan.FromSeconds(1)).ConfigureAwait(false);
-            }
+        }
+        catch (Exception ex) when (ct.IsCancellationRequested
+                                   && ex is OperationCanceledException or HttpRequestException or IOException)
+        {
+            // The run is over, in a pause or a request.
         }
     }
 

@@ -52,6 +52,31 @@ public sealed class LoadGeneratorTests
     }
 
     [Fact]
+    public async Task a_run_shorter_than_the_think_time_ends_cleanly_with_contributors_still_waiting_to_start()
+    {
+        var folder = TempFolder.Create();
+        try
+        {
+            var output = Path.Combine(folder, "result.json");
+            var cli = Path.Combine(AppContext.BaseDirectory, "Earnest.Cli.dll");
+            // 200 contributors start spread over 60 s; the run lasts 1.5 s, so nearly all are still waiting at its end.
+            var (exit, printed) = await ChildProcess.RunAsync("dotnet",
+            [
+                cli, "bench", "load", "--contributors", "200", "--seconds", "1", "--warmup", "0.5", "--think-ms", "60000",
+                "--tasks", "100", "--streams", "0", "--data", Path.Combine(folder, "data"), "--out", output,
+            ], TimeSpan.FromMinutes(3));
+            Assert.True(exit == 0, printed);
+            Assert.DoesNotContain("   at ", printed, StringComparison.Ordinal);
+            using var result = JsonDocument.Parse(await File.ReadAllTextAsync(output));
+            Assert.Equal(0, result.RootElement.GetProperty("measured").GetProperty("errors").GetInt64());
+        }
+        finally
+        {
+            TempFolder.Delete(folder);
+        }
+    }
+
+    [Fact]
     public async Task bad_settings_are_one_line_errors()
     {
         var cli = Path.Combine(AppContext.BaseDirectory, "Earnest.Cli.dll");
