@@ -88,6 +88,12 @@ public static class ServeCommand
             Description = "Requests one caller may make in a burst above the sustained rate.",
             DefaultValueFactory = _ => new ServerOptions().RequestBurst,
         };
+        var queueWait = new Option<int>("--max-queue-wait-ms")
+        {
+            Description = "Refuse new sign-ins and leases (503, Retry-After) while work queued now would wait longer " +
+                          "than this; submissions are never refused for it. 0: never refuse.",
+            DefaultValueFactory = _ => (int)new ServerOptions().MaxQueueWait.TotalMilliseconds,
+        };
         var database = new Option<string?>("--database")
         {
             Description = "A PostgreSQL connection string (\"Host=…;Database=…\"), shared by any number of servers; " +
@@ -95,7 +101,7 @@ public static class ServeCommand
         };
         var command = new Command("serve", "Run a node: the HTTP API on the embedded SQLite store, or on PostgreSQL.")
         {
-            data, urls, production, rate, burst, database,
+            data, urls, production, rate, burst, queueWait, database,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -112,6 +118,11 @@ public static class ServeCommand
             {
                 throw new CliException("--requests-per-second and --burst must be at least 1.");
             }
+            var maxQueueWait = parse.GetValue(queueWait);
+            if (maxQueueWait < 0)
+            {
+                throw new CliException("--max-queue-wait-ms is 0 (never refuse) or more.");
+            }
             options.Domain = uri.Authority;
             options.Database = parse.GetValue(database) ?? options.Database;
             if (options.Settlement.Problems() is { Count: > 0 } problems)
@@ -124,6 +135,7 @@ public static class ServeCommand
             await using var app = EarnestServer.Create(node, new ServerOptions
             {
                 Urls = url, LogLevel = LogLevel.Warning, RequestsPerSecond = perSecond, RequestBurst = inBurst,
+                MaxQueueWait = TimeSpan.FromMilliseconds(maxQueueWait),
             }, settler);
             // Servers sharing a PostgreSQL database hear each other's events (LISTEN/NOTIFY).
             await using var relay = node.Database is Earnest.Postgres.PostgresDatabase shared

@@ -26,6 +26,12 @@ public sealed class ServerOptions
     /// <summary>Requests one caller may make in a burst above the sustained rate.</summary>
     public int RequestBurst { get; set; } = 400;
 
+    /// <summary>
+    /// The longest the writer's queue may hold work before new work (sign-ins, leases) is refused with 503 and a
+    /// Retry-After; submissions and reads are never refused for it. Zero: never refused.
+    /// </summary>
+    public TimeSpan MaxQueueWait { get; set; } = TimeSpan.FromSeconds(2);
+
     /// <summary>Minimum level of log lines.</summary>
     public LogLevel LogLevel { get; set; } = LogLevel.Warning;
 }
@@ -114,7 +120,7 @@ public static partial class EarnestServer
             }
         });
         app.UseRouting();
-        app.Use((context, next) => Middleware.HandleAsync(context, next, options.MaxBodyBytes, logger));
+        app.Use((context, next) => Middleware.HandleAsync(context, next, options, node.Database, logger));
         app.UseAuthentication();
         app.UseRateLimiter();
         app.UseAuthorization();

@@ -59,7 +59,7 @@ public static class LoadReport
             $"sign-in: {r.SignIn.Contributors:N0} contributors in {r.SignIn.Seconds:N1} s ({r.SignIn.PerSecond:N0}/s), p99 {Ms(r.SignIn.Latency.P99)}");
         yield return string.Create(CultureInfo.InvariantCulture,
             $"measured {m.Seconds:N0} s: {m.Submissions:N0} submissions ({m.SubmissionsPerSecond:N1}/s), paid {m.PaidPerSecond:N1}/s, " +
-            $"accepted {m.Accepted:N0}, rejected {m.Rejected:N0}, pending {m.Pending:N0}, errors {m.Errors:N0}, no work {m.NoWork:N0}, campaigns {m.Campaigns}");
+            $"accepted {m.Accepted:N0}, rejected {m.Rejected:N0}, pending {m.Pending:N0}, errors {m.Errors:N0}, no work {m.NoWork:N0}, busy {m.Busy:N0}, campaigns {m.Campaigns}");
         foreach (var (name, e) in r.Endpoints)
         {
             var errors = e.Errors.Count == 0 ? "" : " errors " + string.Join(", ", e.Errors.Select(x => $"{x.Key}×{x.Value}"));

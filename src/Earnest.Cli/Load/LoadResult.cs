@@ -26,7 +26,7 @@ public sealed record SignInView(int Contributors, double Seconds, double PerSeco
 /// <summary>Totals of the measured window.</summary>
 public sealed record MeasuredView(double Seconds, long Submissions, double SubmissionsPerSecond, long Accepted,
     long Rejected, long Pending, long PaidAtSubmission, long PaidLater, double PaidPerSecond, long Errors,
-    long NoWork, int Campaigns);
+    long NoWork, long Busy, int Campaigns);
 
 /// <summary>A server's memory over the run; the trend is that of the measured window's second half.</summary>
 public sealed record ServerMemoryView(string Url, long StartBytes, long MaxBytes, long EndBytes,

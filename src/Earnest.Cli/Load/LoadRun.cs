@@ -26,7 +26,7 @@ public sealed class LoadRun : IAsyncDisposable
     private readonly LatencyRecorder _paidGold = new(), _paidAtSubmission = new(), _paidLater = new();
     private readonly ConcurrentDictionary<string, List<(int Second, long Bytes)>> _memory = new(StringComparer.Ordinal);
     private readonly SecondCounters _submissions, _paid, _errors;
-    private long _accepted, _rejected, _pending, _paidNow, _paidAfter, _noWork;
+    private long _accepted, _rejected, _pending, _paidNow, _paidAfter, _noWork, _busy;
     private RunClock _clock = new(TimeSpan.Zero, TimeSpan.Zero);
     private Process? _server;
     private string? _ownedData;
@@ -187,8 +187,15 @@ public sealed class LoadRun : IAsyncDisposable
     private static async Task<JsonElement> RequireAsync(HttpClient http, HttpMethod method, string path, string? token,
         object? body, CancellationToken ct)
     {
-        using var answer = await SendAsync(http, method, path, token, body is null ? null : JsonSerializer.Serialize(body),
-            ct).ConfigureAwait(false);
+        var json = body is null ? null : JsonSerializer.Serialize(body);
+        var answer = await SendAsync(http, method, path, token, json, ct).ConfigureAwait(false);
+        for (var tries = 1; answer.Status == 503 && answer.RetryAfter is { } after && tries < 30; tries++)
+        {
+            answer.Dispose(); // A busy server asks to come back: the sign-ins and the requester do.
+            await Task.Delay(after, ct).ConfigureAwait(false);
+            answer = await SendAsync(http, method, path, token, json, ct).ConfigureAwait(false);
+        }
+        using var _ = answer;
         if (answer.Status is < 200 or > 299)
         {
             var detail = answer.Body?.RootElement.TryGetProperty("detail", out var d) == true ? d.GetString() : null;
@@ -351,6 +358,15 @@ public sealed class LoadRun : IAsyncDisposable
         using (var lease = await SendAsync(c.Http, HttpMethod.Post, "v1/assignments", c.Token, "{}", ct).ConfigureAwait(false))
         {
             var second = _clock.Second;
+            if (lease.Status == 503)
+            {
+                // Shed while the server's queue is long: not an error, and not a lease's latency. Come back after the
+                // wait it asks for, spread over as long again so that the refused do not all return at once.
+                Count(second, ref _busy);
+                var after = lease.RetryAfter ?? TimeSpan.FromSeconds(1);
+                await Pause(ct, after * (1 + c.Random.NextDouble())).ConfigureAwait(false);
+                return;
+            }
             _lease.Add(second, RunClock.Milliseconds(began, RunClock.Now));
             if (lease.Status == 204)
             {
@@ -551,7 +567,7 @@ public sealed class LoadRun : IAsyncDisposable
                 System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription),
             new SignInView(contributors, Math.Round(signInSeconds, 2), Math.Round(contributors / signInSeconds, 1), _signIn.Summary()),
             new MeasuredView(seconds, submissions, Math.Round(submissions / seconds, 1), _accepted, _rejected, _pending,
-                _paidNow, _paidAfter, Math.Round(_paid.Total / seconds, 1), _errors.Total, _noWork, _campaigns.Count),
+                _paidNow, _paidAfter, Math.Round(_paid.Total / seconds, 1), _errors.Total, _noWork, _busy, _campaigns.Count),
             new Dictionary<string, LatencySummary>
             {
                 ["lease"] = _lease.Summary(), ["submit"] = _submit.Summary(), ["work"] = _work.Summary(),

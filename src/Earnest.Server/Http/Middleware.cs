@@ -6,6 +6,15 @@ namespace Earnest.Server.Http;
 /// <summary>An endpoint's own body-size limit, in bytes (the default applies elsewhere).</summary>
 public sealed record BodyLimit(long Bytes);
 
+/// <summary>
+/// An endpoint that starts new work (a sign-in, a lease) rather than finishing work under way: refused with 503 while
+/// the writer's queue is longer than <see cref="ServerOptions.MaxQueueWait"/>.
+/// </summary>
+public sealed record ShedWhenBusy
+{
+    public static readonly ShedWhenBusy Instance = new();
+}
+
 /// <summary>Request plumbing: body limits per endpoint and problem+json for requests the framework rejects.</summary>
 public static partial class Middleware
 {
@@ -14,9 +23,23 @@ public static partial class Middleware
     /// problem+json with the reason. Anything else that escapes a handler is a bug: it is logged and answered 500
     /// without internals.
     /// </summary>
-    public static async Task HandleAsync(HttpContext context, RequestDelegate next, long defaultLimit, ILogger logger)
+    public static async Task HandleAsync(HttpContext context, RequestDelegate next, ServerOptions options,
+        Earnest.Storage.Database database, ILogger logger)
     {
-        var limit = context.GetEndpoint()?.Metadata.GetMetadata<BodyLimit>()?.Bytes ?? defaultLimit;
+        var endpoint = context.GetEndpoint();
+        if (endpoint?.Metadata.GetMetadata<ShedWhenBusy>() is not null && options.MaxQueueWait > TimeSpan.Zero
+            && database.QueueWait is var wait && wait > options.MaxQueueWait)
+        {
+            // New work waits for the backlog to drain; the work under way (submissions, reads) goes on.
+            var after = (int)Math.Clamp(Math.Ceiling(wait.TotalSeconds), 1, 60);
+            context.Response.Headers.RetryAfter = after.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            await Problems.WriteAsync(context, StatusCodes.Status503ServiceUnavailable,
+                $"The server is busy: work queued now would wait over {options.MaxQueueWait.TotalSeconds:0.###} s; " +
+                $"try again in {after} s.");
+            return;
+        }
+        var defaultLimit = options.MaxBodyBytes;
+        var limit = endpoint?.Metadata.GetMetadata<BodyLimit>()?.Bytes ?? defaultLimit;
         var feature = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
         if (feature is { IsReadOnly: false })
         {

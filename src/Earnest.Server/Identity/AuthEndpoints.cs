@@ -26,7 +26,8 @@ public static class AuthEndpoints
         {
             var outcome = await node.SignIn.ChallengeAsync(body.Address, ct);
             return Problems.Answer(outcome);
-        }).WithSummary("Issue a one-time message for a wallet to sign.");
+        }).WithSummary("Issue a one-time message for a wallet to sign.")
+            .WithMetadata(ShedWhenBusy.Instance).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         auth.MapPost("/token", async Task<Results<Ok<TokenView>, ProblemHttpResult>> (
             TokenRequest body, Node node, CancellationToken ct) =>

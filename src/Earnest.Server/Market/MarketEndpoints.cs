@@ -94,7 +94,8 @@ public static class MarketEndpoints
             return outcome.Value is null
                 ? TypedResults.NoContent()
                 : TypedResults.Created($"/v1/assignments/{outcome.Value.Id}", outcome.Value);
-        }).WithSummary("Lease the next task the caller may do; 204 when there is none.");
+        }).WithSummary("Lease the next task the caller may do; 204 when there is none.")
+            .WithMetadata(ShedWhenBusy.Instance).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         v1.MapPost("/assignments/{id}/submission", async Task<Results<Ok<SubmissionOutcome>, ProblemHttpResult>> (
             string id, SubmissionRequest body, ClaimsPrincipal user, Node node, CancellationToken ct) =>

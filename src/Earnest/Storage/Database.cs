@@ -54,6 +54,8 @@ public abstract class Database : IDisposable
     private Thread? _writerThread;
     private long _lastMicros;
     private volatile bool _idle = true;
+    private long _runningSince = NotRunning;
+    private const long NotRunning = long.MinValue;
     private readonly PreparedCommands _prepared = new();
     private readonly object _flushGate = new();
     private List<IWorkItem> _unflushed = [];
@@ -154,7 +156,7 @@ public abstract class Database : IDisposable
         {
             throw new IOException("The store could not flush its commits to disk; restart it to recover.", failed);
         }
-        var item = new WorkItem<T>(work, cancellationToken, IsStoreFailure);
+        var item = new WorkItem<T>(work, cancellationToken, IsStoreFailure, _time.GetTimestamp());
         if (!_queue.Writer.TryWrite(item))
         {
             throw new ObjectDisposedException(GetType().Name);
@@ -304,6 +306,14 @@ public abstract class Database : IDisposable
     /// <summary>True while the writer has nothing to do (background work such as the ledger's index may use the disk).</summary>
     public bool WriterIdle => _idle;
 
+    /// <summary>
+    /// How long ago the piece of work the writer is on now was queued (zero while it has nothing to do): every piece
+    /// queued after it waits at least that long. The server refuses new work while it is too long (load shedding),
+    /// so that a backlog drains instead of growing until callers give up on the answers it holds.
+    /// </summary>
+    public TimeSpan QueueWait =>
+        Volatile.Read(ref _runningSince) is var since and not NotRunning ? _time.GetElapsedTime(since) : TimeSpan.Zero;
+
     /// <summary>Waits for queued work; false once the queue is closed.</summary>
     private bool WaitForWork()
     {
@@ -312,6 +322,7 @@ public abstract class Database : IDisposable
             return true;
         }
         _idle = true;
+        Volatile.Write(ref _runningSince, NotRunning);
         try
         {
             return _queue.Reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult();
@@ -337,6 +348,7 @@ public abstract class Database : IDisposable
             for (var i = 0; i < group.Count && (i == 0 || !(Hook?.GroupFull ?? false)); i++)
             {
                 ran++;
+                Volatile.Write(ref _runningSince, group[i].QueuedAt);
                 BeginPiece(transaction, deferred);
                 Hook?.ItemStarting();
                 var tx = new StoreTx(Writer, transaction, NextTime, Hook, Sql, _prepared, deferred);
@@ -470,6 +482,9 @@ public abstract class Database : IDisposable
 
     private interface IWorkItem
     {
+        /// <summary>When the piece was queued (a timestamp of the store's time provider).</summary>
+        long QueuedAt { get; }
+
         /// <summary>Cancels the piece when its caller gave up before it ran; true when it did.</summary>
         bool TryCancel();
 
@@ -482,8 +497,10 @@ public abstract class Database : IDisposable
     }
 
     private sealed class WorkItem<T>(Func<StoreTx, T> work, CancellationToken cancellationToken,
-        Func<Exception, bool> isStoreFailure) : IWorkItem
+        Func<Exception, bool> isStoreFailure, long queuedAt) : IWorkItem
     {
+        public long QueuedAt => queuedAt;
+
         private readonly TaskCompletionSource<T> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private T? _result;
         private Exception? _error;
