@@ -136,11 +136,14 @@ public sealed class DemoMarket : IAsyncDisposable
         _node = await Node.OpenAsync(new EarnestOptions { DataFolder = DataFolder, DevNetwork = true })
             .ConfigureAwait(false);
         // The whole crowd signs in from one IP address, and the rate limit is per caller: lift it out of the way.
+        // The crowd's clients take every answer as final, so no lease is shed either (a stalled machine would
+        // otherwise end the demo).
         _app = EarnestServer.Create(_node, new ServerOptions
         {
             Urls = "http://127.0.0.1:0",
             RequestsPerSecond = 1_000_000,
             RequestBurst = 1_000_000,
+            MaxQueueWait = TimeSpan.Zero,
             LogLevel = LogLevel.Error,
         });
         await _app.StartAsync(ct).ConfigureAwait(false);

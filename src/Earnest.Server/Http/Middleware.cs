@@ -15,11 +15,14 @@ public sealed record ShedWhenBusy
     public static readonly ShedWhenBusy Instance = new();
 }
 
-/// <summary>Request plumbing: body limits per endpoint and problem+json for requests the framework rejects.</summary>
+/// <summary>
+/// Request plumbing: load shedding, body limits per endpoint and problem+json for requests the framework rejects.
+/// </summary>
 public static partial class Middleware
 {
     /// <summary>
-    /// Applies the endpoint's <see cref="BodyLimit"/> and turns a rejected request (bad JSON, a body too large) into
+    /// Refuses new work while the writer is backed up (<see cref="ShedWhenBusy"/>), applies the endpoint's
+    /// <see cref="BodyLimit"/> and turns a rejected request (bad JSON, a body too large) into
     /// problem+json with the reason. Anything else that escapes a handler is a bug: it is logged and answered 500
     /// without internals.
     /// </summary>
@@ -38,8 +41,7 @@ public static partial class Middleware
                 $"try again in {after} s.");
             return;
         }
-        var defaultLimit = options.MaxBodyBytes;
-        var limit = endpoint?.Metadata.GetMetadata<BodyLimit>()?.Bytes ?? defaultLimit;
+        var limit = endpoint?.Metadata.GetMetadata<BodyLimit>()?.Bytes ?? options.MaxBodyBytes;
         var feature = context.Features.Get<IHttpMaxRequestBodySizeFeature>();
         if (feature is { IsReadOnly: false })
         {

@@ -57,6 +57,7 @@ public sealed class CliErrorTests
                          ["verify-receipt", Path.Combine(folder, "missing.json")],
                          ["wallet", "nope"],
                          ["serve", "--urls", "ftp://x"],
+                         ["serve", "--max-queue-wait-ms", "-1", "--data", Path.Combine(folder, "unused")],
                          ["aggregate", Path.Combine(folder, "missing.csv")],
                          ["aggregate", keyFile],
                          ["aggregate", keyFile, "--method", "nope"],

@@ -24,7 +24,10 @@ public sealed class ServerProcess : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { cli, "serve", "--data", dataFolder, "--urls", "http://127.0.0.1:0" }.Concat(extra))
+        // No load shedding: these tests' clients treat a refused lease as a failure, and a slow machine under their
+        // load must not turn into one (shedding has tests of its own).
+        foreach (var arg in new[] { cli, "serve", "--data", dataFolder, "--urls", "http://127.0.0.1:0", "--max-queue-wait-ms", "0" }
+                     .Concat(extra))
         {
             start.ArgumentList.Add(arg);
         }

@@ -28,7 +28,9 @@ public sealed class TestServer : IAsyncDisposable
         var node = await TestNode.StartAsync(configureNode);
         // The server runs on the real clock: tokens and leases must not expire during a test.
         node.Time.AutoAdvanceAmount = TimeSpan.FromMilliseconds(1);
-        var options = new ServerOptions { Urls = "http://127.0.0.1:0" };
+        // No load shedding unless a test asks for it: the fake clock jumps (Advance, and 1 ms per reading), which would
+        // make a queued piece look old. LoadSheddingTests sets it.
+        var options = new ServerOptions { Urls = "http://127.0.0.1:0", MaxQueueWait = TimeSpan.Zero };
         configure?.Invoke(options);
         var app = EarnestServer.Create(node.Node, options);
         await app.StartAsync();
