@@ -235,4 +235,36 @@ public sealed class EarnLoopTests
             .AssertFails(Failure.NotFound);
         Assert.Equal(3, t.Node.Campaigns.Get(requester, campaign.Id).AssertOk().Tasks);
     }
+
+    [Fact]
+    public async Task a_request_larger_than_a_piece_is_validated_whole_first_then_added_in_pieces_with_contiguous_seqs()
+    {
+        await using var t = await TestNode.StartAsync();
+        var requester = TestNode.NewAddress();
+        var campaign = (await t.Node.Campaigns.CreateAsync(requester, new CreateCampaign("c", "", "classification",
+            ["a", "b"], 10, 1_000, 1, null))).AssertOk();
+        var data = System.Text.Json.JsonDocument.Parse("{\"x\":1}").RootElement;
+        var count = Campaigns.TasksPerPiece * 2 + 7;
+        var tasks = Enumerable.Range(0, count).Select(i => new NewTask($"t{i}", data, i % 10 == 0 ? "a" : null)).ToList();
+
+        // A bad task in the last piece is found before the first piece writes anything.
+        var bad = tasks.ToList();
+        bad[count - 1] = new NewTask("last", data, "c");
+        (await t.Node.Campaigns.AddTasksAsync(requester, campaign.Id, bad)).AssertFails(Failure.Invalid);
+        Assert.Equal(0, t.Node.Campaigns.Get(requester, campaign.Id).AssertOk().Tasks);
+
+        var added = (await t.Node.Campaigns.AddTasksAsync(requester, campaign.Id, tasks)).AssertOk();
+        Assert.Equal((count, 0), (added.Added, added.Existing));
+        var again = (await t.Node.Campaigns.AddTasksAsync(requester, campaign.Id, tasks)).AssertOk();
+        Assert.Equal((0, count), (again.Added, again.Existing));
+        t.Node.Database.Read(c =>
+        {
+            var rows = c.Query<(long Seq, string Id)>(
+                "SELECT seq, id FROM tasks WHERE campaign_id = @id ORDER BY seq", new { id = campaign.Id }).ToList();
+            Assert.Equal(Enumerable.Range(0, count).Select(i => ((long)i, $"t{i}")), rows);
+            Assert.Equal(count / 10 + 1, c.ExecuteScalar<long>(
+                "SELECT gold_count FROM campaigns WHERE id = @id", new { id = campaign.Id }));
+            return 0;
+        });
+    }
 }
