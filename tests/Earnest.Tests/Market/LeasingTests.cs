@@ -216,22 +216,30 @@ public sealed class EarnLoopTests
         Assert.Equal("draft", t.Node.Campaigns.Get(requester, campaign.Id).AssertOk().Status);
     }
 
+    private static readonly System.Text.Json.JsonElement Data = System.Text.Json.JsonDocument.Parse("{\"x\":1}").RootElement;
+
+    /// <summary>A new requester's draft campaign, labels "a" and "b".</summary>
+    private static async Task<(string Requester, CampaignView Campaign)> DraftAsync(TestNode t)
+    {
+        var requester = TestNode.NewAddress();
+        var campaign = (await t.Node.Campaigns.CreateAsync(requester, new CreateCampaign("c", "", "classification",
+            ["a", "b"], 10, 1_000, 1, null))).AssertOk();
+        return (requester, campaign);
+    }
+
     [Fact]
     public async Task adding_tasks_is_idempotent_by_task_id_and_checks_gold_against_labels()
     {
         await using var t = await TestNode.StartAsync();
-        var requester = TestNode.NewAddress();
-        var campaign = (await t.Node.Campaigns.CreateAsync(requester, new CreateCampaign("c", "", "classification",
-            ["a", "b"], 10, 1_000, 1, null))).AssertOk();
-        var data = System.Text.Json.JsonDocument.Parse("{\"x\":1}").RootElement;
+        var (requester, campaign) = await DraftAsync(t);
         Assert.Equal(2, (await t.Node.Campaigns.AddTasksAsync(requester, campaign.Id,
-            [new NewTask("1", data, null), new NewTask("2", data, "a")])).AssertOk().Added);
+            [new NewTask("1", Data, null), new NewTask("2", Data, "a")])).AssertOk().Added);
         var again = (await t.Node.Campaigns.AddTasksAsync(requester, campaign.Id,
-            [new NewTask("1", data, null), new NewTask("3", data, null)])).AssertOk();
+            [new NewTask("1", Data, null), new NewTask("3", Data, null)])).AssertOk();
         Assert.Equal((1, 1), (again.Added, again.Existing));
-        (await t.Node.Campaigns.AddTasksAsync(requester, campaign.Id, [new NewTask("4", data, "c")]))
+        (await t.Node.Campaigns.AddTasksAsync(requester, campaign.Id, [new NewTask("4", Data, "c")]))
             .AssertFails(Failure.Invalid);
-        (await t.Node.Campaigns.AddTasksAsync(TestNode.NewAddress(), campaign.Id, [new NewTask("5", data, null)]))
+        (await t.Node.Campaigns.AddTasksAsync(TestNode.NewAddress(), campaign.Id, [new NewTask("5", Data, null)]))
             .AssertFails(Failure.NotFound);
         Assert.Equal(3, t.Node.Campaigns.Get(requester, campaign.Id).AssertOk().Tasks);
     }
@@ -240,16 +248,13 @@ public sealed class EarnLoopTests
     public async Task a_request_larger_than_a_piece_is_validated_whole_first_then_added_in_pieces_with_contiguous_seqs()
     {
         await using var t = await TestNode.StartAsync();
-        var requester = TestNode.NewAddress();
-        var campaign = (await t.Node.Campaigns.CreateAsync(requester, new CreateCampaign("c", "", "classification",
-            ["a", "b"], 10, 1_000, 1, null))).AssertOk();
-        var data = System.Text.Json.JsonDocument.Parse("{\"x\":1}").RootElement;
+        var (requester, campaign) = await DraftAsync(t);
         var count = Campaigns.TasksPerPiece * 2 + 7;
-        var tasks = Enumerable.Range(0, count).Select(i => new NewTask($"t{i}", data, i % 10 == 0 ? "a" : null)).ToList();
+        var tasks = Enumerable.Range(0, count).Select(i => new NewTask($"t{i}", Data, i % 10 == 0 ? "a" : null)).ToList();
 
         // A bad task in the last piece is found before the first piece writes anything.
         var bad = tasks.ToList();
-        bad[count - 1] = new NewTask("last", data, "c");
+        bad[count - 1] = new NewTask("last", Data, "c");
         (await t.Node.Campaigns.AddTasksAsync(requester, campaign.Id, bad)).AssertFails(Failure.Invalid);
         Assert.Equal(0, t.Node.Campaigns.Get(requester, campaign.Id).AssertOk().Tasks);
 
