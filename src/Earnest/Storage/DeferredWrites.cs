@@ -27,15 +27,20 @@ internal sealed class DeferredWrites(DbConnection connection, DbTransaction tran
     }
 
     /// <summary>The piece is kept: its savepoint's release travels with the next batch.</summary>
-    public void KeepPiece() => Add("RELEASE SAVEPOINT w");
+    public void KeepPiece() => Add(ReleaseSavepoint);
 
-    /// <summary>The piece is undone: its writes still held back are dropped, the rest rolled back to its savepoint.</summary>
+    /// <summary>
+    /// The piece is undone: its writes still held back are dropped, those already sent are rolled back to its
+    /// savepoint, which is then released.
+    /// </summary>
     public void DropPiece()
     {
         _pending.RemoveRange(_pieceStart, _pending.Count - _pieceStart);
         Add("ROLLBACK TO SAVEPOINT w");
-        KeepPiece();
+        Add(ReleaseSavepoint);
     }
+
+    private const string ReleaseSavepoint = "RELEASE SAVEPOINT w";
 
     /// <summary>Holds back a statement with its parameters' values, as they are now.</summary>
     public void Add(string sql, string[] names, object?[] values) => _pending.Add((sql, names, values));
